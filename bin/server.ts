@@ -1,0 +1,77 @@
+// npm start: PostgreSQL (DATABASE_URL or the embedded one), pending migrations, first-run
+// demo data, then the portal listens. SIGTERM/SIGINT stop it gracefully.
+import http from 'node:http';
+import { loadConfigOrExit } from '../lib/startup.ts';
+import { createLogger } from '../lib/logger.ts';
+import { connectDatabase, migrateLatest } from '../lib/db.ts';
+import { createSessionPool } from '../lib/session.ts';
+import { createApp } from '../app.ts';
+import { paths } from '../lib/paths.ts';
+import { DEMO_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel);
+
+const database = await connectDatabase(config, logger);
+const { db } = database;
+const applied = await migrateLatest(db);
+if (applied.length) logger.info({ applied }, 'applied migrations');
+
+// First run on the embedded database in development: demo data to look at. Never in production.
+let seeded = false;
+if (!config.isProduction && database.embedded && (await databaseIsEmpty(db))) {
+  await seedDemoData(db, config);
+  seeded = true;
+}
+
+const sessionPool = createSessionPool(database.url, logger);
+const app = createApp({ config, db, logger, sessionPool });
+const server = http.createServer(app);
+// Slightly above typical proxy idle timeouts, so a proxy never reuses a closed socket.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+server.requestTimeout = 30_000;
+
+const showDemo = !config.isProduction && database.embedded !== undefined && (seeded || (await isDemoPresent()));
+server.listen(config.port, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const lines = [`${config.brandName} Partner Portal is running at ${config.appUrl}${paths.partner.signIn} (port ${port}, ${config.env})`];
+  if (database.embedded) lines.push('Database: embedded PostgreSQL in data/postgres');
+  if (showDemo) {
+    lines.push(`Demo sign-in: ${DEMO_SIGN_IN.email} / ${DEMO_SIGN_IN.password}`);
+  }
+  console.log(lines.join('\n'));
+});
+
+async function isDemoPresent(): Promise<boolean> {
+  return Boolean(await db('partner_users').whereRaw('lower(email) = ?', [DEMO_SIGN_IN.email]).first('id'));
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: finishing requests in flight');
+  // Stop accepting; requests in flight finish; idle keep-alive sockets close now.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const forced = setTimeout(() => server.closeAllConnections(), 10_000);
+  await closed;
+  clearTimeout(forced);
+  await sessionPool.end().catch(() => undefined);
+  await database.close();
+  logger.info('stopped');
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    shutdown(signal).then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

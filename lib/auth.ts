@@ -1,0 +1,119 @@
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Knex } from 'knex';
+import type { Request, RequestHandler } from 'express';
+import { verifyAgainstNothing, verifySecret } from './passwords.ts';
+import { recordSignInFailure, recordSignInSuccess, signInPausedMessage, type SignInScope } from './signInThrottle.ts';
+import { startSessionClock } from './session.ts';
+import { paths } from './paths.ts';
+
+export type PartnerRole = 'owner' | 'admin' | 'staff';
+
+// The signed-in person, as kept in the session. `key` ("partner:12", "customer:7") is what
+// lets all sessions of one user be found and ended.
+export interface SessionUser {
+  key: string;
+  kind: SignInScope;
+  id: number;
+  name: string;
+  email: string;
+  partnerId: number;
+  partnerName?: string;
+  role?: PartnerRole;
+  customerAccountId?: number;
+}
+
+export interface SignInCandidate {
+  user: SessionUser;
+  passwordHash: string;
+}
+
+export type FindSignInCandidate = (db: Knex, email: string) => Promise<SignInCandidate | undefined>;
+
+export const WRONG_CREDENTIALS = 'The email address or password is not right. Check them and try again.';
+
+export interface SignInInfo {
+  message: string;
+}
+
+// One local strategy per kind of user, each with its own lookup; throttling and the
+// constant-time miss are shared.
+function localStrategy(db: Knex, scope: SignInScope, find: FindSignInCandidate, onSuccess: (req: Request, user: SessionUser) => Promise<void>) {
+  return new LocalStrategy(
+    { usernameField: 'email', passwordField: 'password', passReqToCallback: true, session: true },
+    (req, email, password, done) => {
+      const address = req.ip ?? 'unknown';
+      (async () => {
+        const normalisedEmail = email.trim().toLowerCase();
+        const paused = await signInPausedMessage(db, scope, normalisedEmail, address);
+        if (paused) return done(null, false, { message: paused });
+        const candidate = await find(db, normalisedEmail);
+        const valid = candidate ? await verifySecret(password, candidate.passwordHash) : await verifyAgainstNothing(password);
+        if (!candidate || !valid) {
+          await recordSignInFailure(db, scope, normalisedEmail, address);
+          return done(null, false, { message: WRONG_CREDENTIALS });
+        }
+        await recordSignInSuccess(db, scope, normalisedEmail);
+        await onSuccess(req, candidate.user);
+        return done(null, candidate.user);
+      })().catch(done);
+    },
+  );
+}
+
+export interface AuthOptions {
+  findPartner: FindSignInCandidate;
+  onPartnerSignIn: (req: Request, user: SessionUser) => Promise<void>;
+  findCustomer?: FindSignInCandidate;
+  onCustomerSignIn?: (req: Request, user: SessionUser) => Promise<void>;
+}
+
+export function createPassport(db: Knex, options: AuthOptions): passport.PassportStatic {
+  const instance = new passport.Passport() as passport.PassportStatic;
+  instance.use('partner', localStrategy(db, 'partner', options.findPartner, options.onPartnerSignIn));
+  if (options.findCustomer && options.onCustomerSignIn) {
+    instance.use('customer', localStrategy(db, 'customer', options.findCustomer, options.onCustomerSignIn));
+  }
+  instance.serializeUser((user, done) => done(null, user));
+  instance.deserializeUser((user: SessionUser, done) => done(null, user));
+  return instance;
+}
+
+// Signs the user in on a fresh session (passport regenerates it) and starts its clocks.
+export function signIn(req: Request, user: SessionUser): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.login(user, (error) => {
+      if (error) return reject(error);
+      startSessionClock(req);
+      resolve();
+    });
+  });
+}
+
+// Signs out and destroys the session in the store, not only in the cookie.
+export function signOut(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.logout({ keepSessionInfo: false }, (error) => {
+      if (error) return reject(error);
+      req.session.destroy((destroyError) => (destroyError ? reject(destroyError) : resolve()));
+    });
+  });
+}
+
+// Partner pages: anyone else (nobody, or a customer) is sent to the partner sign-in.
+export const requirePartner: RequestHandler = (req, res, next) => {
+  if (req.user?.kind === 'partner') return next();
+  res.redirect(303, `${paths.partner.signIn}?next=${encodeURIComponent(req.originalUrl)}`);
+};
+
+export const requireCustomer: RequestHandler = (req, res, next) => {
+  if (req.user?.kind === 'customer') return next();
+  res.redirect(303, `${paths.portal.signIn}?next=${encodeURIComponent(req.originalUrl)}`);
+};
+
+// Only local paths are followed after sign-in, never another site.
+export function safeNext(value: unknown, fallback: string, prefix: string): string {
+  if (typeof value !== 'string') return fallback;
+  if (!value.startsWith(prefix) || value.startsWith('//') || value.includes('\\')) return fallback;
+  return value;
+}

@@ -1,0 +1,87 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from './logger.ts';
+
+export class HttpError extends Error {
+  constructor(
+    public readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message = 'Page not found') {
+    super(404, message);
+  }
+}
+
+const isApi = (url: string) => url.startsWith('/api/');
+
+export const notFound: RequestHandler = (req, res) => {
+  if (isApi(req.path)) {
+    res.status(404).json({ error: 'not_found', message: 'There is nothing at this address.' });
+    return;
+  }
+  res.status(404).render('errors/notFound', { title: 'Page not found' });
+};
+
+// Database unavailable: connection refused or reset, pool acquisition timed out, shutting down.
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; message?: string };
+  if (e?.name === 'KnexTimeoutError') return true;
+  if (e?.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(e.code)) return true;
+  return /Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
+}
+
+export function errorHandler(logger: Logger, isProduction: boolean): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const e = error as { code?: string; status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string; stack?: string };
+    let status = 500;
+    let message = 'Sorry, something went wrong on our side. Please try again.';
+    let view = 'errors/serverError';
+    if (error instanceof HttpError) {
+      status = error.status;
+      message = error.message;
+      view = status === 404 ? 'errors/notFound' : 'errors/problem';
+    } else if (e?.code === 'EBADCSRFTOKEN') {
+      status = 403;
+      message = 'This form has expired or was already sent. Go back, reload the page and try again.';
+      view = 'errors/formExpired';
+    } else if (isDatabaseUnavailable(error)) {
+      status = 503;
+      message = 'The service is briefly unavailable. Please try again in a minute.';
+      view = 'errors/unavailable';
+    } else if (typeof (e?.status ?? e?.statusCode) === 'number' && (e.status ?? e.statusCode)! < 500) {
+      // body-parser and friends: too large, malformed JSON, bad encoding.
+      status = (e.status ?? e.statusCode)!;
+      message = status === 413 ? 'What was sent is too large.' : 'What was sent could not be read.';
+      view = 'errors/problem';
+    }
+    if (status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (res.headersSent) return;
+    if (status === 503) res.set('Retry-After', '30');
+    if (isApi(req.path)) {
+      res.status(status).json({ error: status === 404 ? 'not_found' : status >= 500 ? 'server_error' : 'bad_request', message });
+      return;
+    }
+    const back = sameOriginReferrer(req.get('referer'), req.get('host')) ?? '/';
+    res.status(status).render(view, {
+      title: status === 403 ? 'This form has expired' : status === 404 ? 'Page not found' : status === 503 ? 'Service unavailable' : 'Something went wrong',
+      message,
+      back,
+      stack: isProduction || status < 500 ? undefined : e?.stack,
+    });
+  };
+}
+
+function sameOriginReferrer(referer: string | undefined, host: string | undefined): string | undefined {
+  if (!referer || !host) return undefined;
+  try {
+    const url = new URL(referer);
+    return url.host === host ? url.pathname + url.search : undefined;
+  } catch {
+    return undefined;
+  }
+}

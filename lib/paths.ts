@@ -1,0 +1,58 @@
+// Every URL of the product, in one place: routes, controllers, views and tests use these.
+const id = (value: number | string) => encodeURIComponent(String(value));
+
+export const paths = {
+  home: '/',
+  health: '/healthz',
+  ready: '/readyz',
+
+  partner: {
+    signIn: '/partner/sign-in',
+    signOut: '/partner/sign-out',
+    accounts: '/partner/accounts',
+    accountsCsv: '/partner/accounts.csv',
+    newPurchase: '/partner/purchases/new',
+    reviewPurchase: '/partner/purchases/review',
+    completePurchase: '/partner/purchases',
+    account: (accountId: number | string) => `/partner/accounts/${id(accountId)}`,
+    installCarbonite: (accountId: number | string) => `/partner/accounts/${id(accountId)}/install`,
+    resendRegistration: (accountId: number | string) => `/partner/accounts/${id(accountId)}/resend-registration`,
+    handOver: (accountId: number | string) => `/partner/accounts/${id(accountId)}/hand-over`,
+    activity: '/partner/activity',
+    undeliveredMail: '/partner/mail',
+  },
+
+  registration: {
+    // The emailed link: /register/<token>. Later steps carry the journey id, so two tabs
+    // with two links never mix.
+    start: (token: string) => `/register/${id(token)}`,
+    newLink: '/register/new-link',
+    computer: (journeyId: string) => `/register/${id(journeyId)}/computer`,
+    account: (journeyId: string) => `/register/${id(journeyId)}/account`,
+    personal: (journeyId: string) => `/register/${id(journeyId)}/personal`,
+  },
+
+  portal: {
+    signIn: '/portal/sign-in',
+    signOut: '/portal/sign-out',
+    home: '/portal',
+    install: '/portal/install',
+    settings: '/portal/settings',
+    changePassword: '/portal/settings/password',
+    changeSecurityQuestions: '/portal/settings/security-questions',
+    forgotPassword: '/portal/forgot-password',
+    resetPassword: (token: string) => `/portal/reset-password/${id(token)}`,
+  },
+
+  api: {
+    installations: '/api/v1/installations',
+    backups: '/api/v1/installations/backups',
+  },
+
+  devMailbox: {
+    index: '/dev/mailbox',
+    message: (messageId: number | string) => `/dev/mailbox/${id(messageId)}`,
+  },
+} as const;
+
+export type Paths = typeof paths;
