@@ -3,6 +3,9 @@ import type { PassportStatic } from 'passport';
 import type { AppDeps } from '../app.ts';
 import { paths } from '../lib/paths.ts';
 import { partnerRouter } from './partner.ts';
+import { registrationRouter } from './registration.ts';
+import { portalRouter } from './portal.ts';
+import { mailRouter } from './mail.ts';
 
 export type RouterDeps = AppDeps & { passport: PassportStatic };
 
@@ -12,6 +15,9 @@ export function webRouter(deps: RouterDeps): Router {
   router.get(paths.home, (req, res) => {
     res.redirect(303, req.user?.kind === 'customer' ? paths.portal.home : paths.partner.accounts);
   });
+  router.use(mailRouter(deps));
   router.use(partnerRouter(deps));
+  router.use(registrationRouter(deps));
+  router.use(portalRouter(deps));
   return router;
 }

@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+
+// The transactional outbox. Code that wants an email calls enqueueEmail with the same
+// transaction as the change that causes it: if that rolls back, no email exists. Nothing
+// sends mail inline in a request; the delivery worker does.
+
+export type EmailTemplate = 'registration-invitation' | 'password-reset';
+
+export interface OutgoingEmail {
+  to: string;
+  template: EmailTemplate;
+  data: Record<string, unknown>;
+  partnerId?: number | null;
+  customerAccountId?: number | null;
+  // The same key twice is one email: a retried request cannot queue a second copy.
+  idempotencyKey: string;
+}
+
+export async function enqueueEmail(db: Knex | Knex.Transaction, email: OutgoingEmail): Promise<void> {
+  await db('outbox_emails')
+    .insert({
+      idempotency_key: email.idempotencyKey,
+      recipient: email.to,
+      template: email.template,
+      data: JSON.stringify(email.data),
+      partner_id: email.partnerId ?? null,
+      customer_account_id: email.customerAccountId ?? null,
+    })
+    .onConflict('idempotency_key')
+    .ignore();
+}

@@ -1,0 +1,116 @@
+import type { Knex } from 'knex';
+import type { Config } from '../lib/config.ts';
+import type { SessionUser } from '../lib/auth.ts';
+import { newKeyCode } from '../lib/codes.ts';
+import { loadCatalog, totalPriceCents } from './catalog.ts';
+import { recordAudit } from './audit.ts';
+import { issueInvitation } from './registrationInvitations.ts';
+
+export type Administrator = 'partner' | 'customer';
+
+export interface PurchaseInput {
+  purchaseKey: string; // the review page's one-time key (a UUID)
+  customerName: string;
+  customerEmail: string;
+  productId: string;
+  planId: string;
+  computers: number;
+  termYears: number;
+  administrator: Administrator;
+}
+
+export interface PlacedPurchase {
+  accountId: number;
+  // false when this purchase key had already placed the purchase (double submit, back button).
+  created: boolean;
+}
+
+export class InvalidPurchaseError extends Error {}
+
+// Places a purchase in one transaction: the customer account, its subscription with a
+// fresh key code, an audit event and, when the customer manages the account, the
+// registration invitation and its email. The purchase key makes it happen once.
+export async function placePurchase(
+  db: Knex,
+  buyer: SessionUser,
+  input: PurchaseInput,
+  context: { address?: string; config: Pick<Config, 'appUrl' | 'registrationLinkDays' | 'brandName' | 'downloadUrlWindows' | 'downloadUrlMac'> },
+): Promise<PlacedPurchase> {
+  const catalog = await loadCatalog(db);
+  const plan = catalog.plans.find((p) => p.id === input.planId && p.productId === input.productId);
+  const product = catalog.products.find((p) => p.id === input.productId);
+  if (!plan || !product) throw new InvalidPurchaseError('Unknown product or plan');
+  if (!Number.isInteger(input.computers) || input.computers < product.minComputers || input.computers > product.maxComputers) {
+    throw new InvalidPurchaseError('Number of computers out of range');
+  }
+  if (![1, 2, 3].includes(input.termYears)) throw new InvalidPurchaseError('Unknown term');
+
+  return db.transaction(async (trx) => {
+    // A concurrent submit with the same key waits here on the unique index, then finds the row.
+    const inserted = await trx('customer_accounts')
+      .insert({
+        partner_id: buyer.partnerId,
+        name: input.customerName,
+        email: input.customerEmail,
+        administrator: input.administrator,
+        status: input.administrator === 'partner' ? 'active' : 'pending_registration',
+        purchase_key: input.purchaseKey,
+      })
+      .onConflict('purchase_key')
+      .ignore()
+      .returning('id');
+    if (inserted.length === 0) {
+      const existing = await trx('customer_accounts').where({ purchase_key: input.purchaseKey, partner_id: buyer.partnerId }).first('id');
+      if (!existing) throw new InvalidPurchaseError('This purchase key belongs to someone else');
+      return { accountId: existing.id, created: false };
+    }
+    const accountId: number = inserted[0].id;
+
+    const startsOn = new Date();
+    const endsOn = new Date(Date.UTC(startsOn.getUTCFullYear() + input.termYears, startsOn.getUTCMonth(), startsOn.getUTCDate()));
+    const subscription = {
+      customer_account_id: accountId,
+      partner_id: buyer.partnerId,
+      product_id: product.id,
+      plan_id: plan.id,
+      computers_allowed: input.computers,
+      term_years: input.termYears,
+      starts_on: startsOn.toISOString().slice(0, 10),
+      ends_on: endsOn.toISOString().slice(0, 10),
+      yearly_price_cents: plan.yearlyPriceCents,
+      total_price_cents: totalPriceCents(plan, input.computers, input.termYears),
+    };
+    // Key codes are random over 2^74: a clash is near impossible, but the unique index
+    // decides, and a clash just draws again inside a savepoint.
+    let keyCode = '';
+    for (let attempt = 0; ; attempt += 1) {
+      keyCode = newKeyCode();
+      try {
+        await trx.transaction(async (savepoint) => {
+          await savepoint('subscriptions').insert({ ...subscription, key_code: keyCode });
+        });
+        break;
+      } catch (error) {
+        if ((error as { constraint?: string }).constraint !== 'subscriptions_key_code_unique' || attempt >= 5) throw error;
+      }
+    }
+
+    await recordAudit(trx, { type: 'user', user: buyer }, {
+      partnerId: buyer.partnerId,
+      customerAccountId: accountId,
+      action: 'purchase.completed',
+      address: context.address,
+      details: {
+        customerName: input.customerName,
+        product: product.name,
+        plan: plan.name,
+        computers: input.computers,
+        termYears: input.termYears,
+        administrator: input.administrator,
+        keyCode,
+      },
+    });
+    if (input.administrator === 'customer') await issueInvitation(trx, accountId, context.config);
+    return { accountId, created: true };
+  });
+}
