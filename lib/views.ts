@@ -28,6 +28,8 @@ export function setUpViews(app: Express, config: Config): void {
   if (config.isProduction) app.enable('view cache');
   Object.assign(app.locals, {
     brandName: config.brandName,
+    downloadUrlWindows: config.downloadUrlWindows,
+    downloadUrlMac: config.downloadUrlMac,
     paths,
     format,
     // Safe defaults so every page, error pages included, renders whatever ran before it.
