@@ -1,0 +1,190 @@
+// The benchmark database: 1,000,000 customer accounts over 200 partners (one with
+// 100,000), their subscriptions, ~1,500,000 installations with backup history, in every
+// status the product has. Built once with set-based SQL, reused by later runs.
+import path from 'node:path';
+import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase, type Knex } from '../lib/db.ts';
+import { hashSecret } from '../lib/passwords.ts';
+import { projectRoot } from '../lib/projectRoot.ts';
+
+export const BENCH_PASSWORD = 'bench partner password 2026';
+export const BIG_PARTNER_ID = 1;
+export const BIG_PARTNER_EMAIL = 'owner1@bench.example';
+const DATA_VERSION = 'v1';
+
+export interface BenchDatabase {
+  url: string;
+  embedded: EmbeddedDatabase;
+}
+
+export async function startBenchPostgres(): Promise<BenchDatabase> {
+  const embedded = await startEmbeddedPostgres({
+    dataDir: path.join(projectRoot, 'bench', '.data', 'postgres'),
+    port: Number(process.env.BENCH_POSTGRES_PORT ?? 54339),
+    database: 'portal_bench',
+    settings: {
+      shared_buffers: '1GB',
+      effective_cache_size: '4GB',
+      work_mem: '16MB',
+      maintenance_work_mem: '1GB',
+      max_wal_size: '8GB',
+      checkpoint_timeout: '30min',
+      random_page_cost: '1.1',
+    },
+  });
+  return { url: embedded.url, embedded };
+}
+
+const FIRST = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Priya', 'Wei', 'Fatima', 'Lucas', 'Sofia', 'Mateo', 'Aisha', 'Noah', 'Emma', 'Olivia'];
+const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson'];
+const BUSINESS = ['Dental', 'Law', 'Accounting', 'Bakery', 'Plumbing', 'Architects', 'Clinic', 'Studio', 'Logistics', 'Consulting', 'Realty', 'Pharmacy', 'Garage', 'Print Shop', 'Veterinary', 'Florist'];
+const DOMAINS = ['example.com', 'example.org', 'mail.example.net', 'corp.example.com', 'shop.example.co.uk'];
+
+const sqlArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]`;
+
+async function isBuilt(db: Knex): Promise<boolean> {
+  const exists = await db.raw(`SELECT to_regclass('bench_meta') AS t`);
+  if (!exists.rows[0].t) return false;
+  const row = await db('bench_meta').first('version');
+  return row?.version === DATA_VERSION;
+}
+
+export async function ensureBenchData(url: string, log: (line: string) => void = console.log): Promise<void> {
+  const db = createKnex(url, 2);
+  try {
+    await migrateLatest(db);
+    if (await isBuilt(db)) {
+      log('Benchmark data: already built, reusing it.');
+      return;
+    }
+    const started = Date.now();
+    // Each step is one or more statements separated by ";\n" (a prepared statement holds one).
+    const step = async (label: string, sql: string) => {
+      const t = Date.now();
+      for (const statement of sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await db.raw(statement);
+      log(`  ${label} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    };
+    log('Benchmark data: building 1,000,000 accounts (once; later runs reuse it)...');
+    await db.raw('SET synchronous_commit = off');
+    // Bulk loading: foreign-key triggers off for this session (the generator keeps the
+    // references right by construction), and plain indexes built once at the end.
+    await db.raw('SET session_replication_role = replica');
+    const bulkTables = ['customer_accounts', 'subscriptions', 'registration_invitations', 'installations', 'backups', 'customer_users'];
+    const deferred = await db.raw(
+      `SELECT i.indexname, i.indexdef FROM pg_indexes i
+       WHERE i.schemaname = 'public' AND i.tablename = ANY(?)
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
+      [bulkTables],
+    );
+    await step('clearing', `TRUNCATE partners, rate_limit_hits, audit_events, session RESTART IDENTITY CASCADE`);
+    // A bcrypt hash is only [./$A-Za-z0-9]: safe as an SQL literal.
+    const hash = `'${await hashSecret(BENCH_PASSWORD)}'`;
+    await step('200 partners and their owners', `
+      INSERT INTO partners (id, name) SELECT g, CASE WHEN g = 1 THEN 'Bench Big Partner' ELSE 'Bench Partner ' || g END FROM generate_series(1, 200) g;
+      SELECT setval('partners_id_seq', 200);
+      INSERT INTO partner_users (partner_id, name, email, password_hash, role)
+        SELECT g, 'Owner ' || g, 'owner' || g || '@bench.example', ${hash}, 'owner' FROM generate_series(1, 200) g;`);
+
+    // Accounts: partner 1 has ids 1..100,000; the rest spread over 199 partners.
+    // Statuses: a third partner-administered (active); of the customer-managed, most registered,
+    // some pending, some with an expired link. Ages up to ~14 months, so some subscriptions ended.
+    for (const index of deferred.rows) await db.raw(`DROP INDEX IF EXISTS "${index.indexname}"`);
+    await step('1,000,000 customer accounts', `
+      INSERT INTO customer_accounts (id, partner_id, name, email, administrator, status, registered_at, purchase_key, created_at, updated_at)
+      SELECT g,
+        CASE WHEN g <= 100000 THEN 1 ELSE 2 + (g % 199) END,
+        CASE WHEN g % 4 = 0
+          THEN (${sqlArray(LAST)})[1 + (g * 7) % ${LAST.length}] || ' ' || (${sqlArray(BUSINESS)})[1 + (g * 13) % ${BUSINESS.length}]
+          ELSE (${sqlArray(FIRST)})[1 + (g * 11) % ${FIRST.length}] || ' ' || (${sqlArray(LAST)})[1 + (g * 17 + g / 30) % ${LAST.length}]
+        END,
+        'customer' || g || '@' || (${sqlArray(DOMAINS)})[1 + g % ${DOMAINS.length}],
+        CASE WHEN g % 3 = 0 THEN 'partner' ELSE 'customer' END,
+        CASE WHEN g % 3 = 0 OR g % 10 NOT IN (1, 4) THEN 'active' ELSE 'pending_registration' END,
+        CASE WHEN g % 3 <> 0 AND g % 10 NOT IN (1, 4) THEN created + interval '2 days' END,
+        md5('purchase' || g)::uuid,
+        created, created
+      FROM (SELECT g, now() - (random() * interval '425 days') AS created FROM generate_series(1, 1000000) g) s;
+      SELECT setval('customer_accounts_id_seq', 1000000);`);
+
+    await step('1,000,000 subscriptions', `
+      INSERT INTO subscriptions (customer_account_id, partner_id, product_id, plan_id, computers_allowed, term_years, starts_on, ends_on, key_code, yearly_price_cents, total_price_cents, created_at)
+      SELECT a.id, a.partner_id, pl.product_id, pl.id, x.computers, x.term, a.created_at::date,
+        (a.created_at + make_interval(years => x.term))::date,
+        upper(substr(h, 1, 4) || '-' || substr(h, 5, 4) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4)),
+        pl.yearly_price_cents, pl.yearly_price_cents * x.computers * x.term, a.created_at
+      FROM customer_accounts a
+      CROSS JOIN LATERAL (SELECT
+        CASE WHEN a.id % 5 < 3 THEN 'safe' ELSE 'safe-backup-pro' END AS product,
+        CASE WHEN a.id % 5 < 3 THEN 1 ELSE 1 + floor(power(random(), 2) * 9)::int END AS computers,
+        CASE WHEN a.id % 7 = 0 THEN 1 ELSE 1 + (a.id % 3)::int END AS term,
+        md5('key' || a.id) AS h) x
+      JOIN plans pl ON pl.product_id = x.product AND pl.sort_order = 1 + (a.id % 3)::int;`);
+
+    await step('registration links for pending accounts (some expired)', `
+      INSERT INTO registration_invitations (customer_account_id, email, token_hash, created_at, expires_at)
+      SELECT a.id, a.email, encode(sha256(('invitation' || a.id)::bytea), 'hex'), a.created_at,
+        CASE WHEN a.id % 10 = 4 THEN a.created_at + interval '14 days' ELSE now() + interval '7 days' END
+      FROM customer_accounts a WHERE a.status = 'pending_registration';`);
+
+    await step('~1,500,000 installations', `
+      INSERT INTO installations (subscription_id, computer_name, platform, serial_number, device_token_hash, activated_at, last_backup_at, last_backup_bytes, last_backup_files)
+      SELECT s.id,
+        CASE WHEN n = 1 THEN 'DESKTOP-' ELSE 'LAPTOP' || n || '-' END || upper(substr(md5(s.id || '-' || n), 1, 6)),
+        CASE WHEN (s.id + n) % 4 = 0 THEN 'mac' ELSE 'windows' END,
+        'BN' || s.id || '-' || n,
+        md5('device' || s.id || '-' || n),
+        s.created_at + interval '1 day',
+        CASE WHEN (s.id + n) % 13 = 0 THEN NULL ELSE now() - random() * interval '8 days' END,
+        (random() * 5e10)::bigint, (random() * 400000)::int
+      FROM subscriptions s
+      CROSS JOIN LATERAL generate_series(1, CASE WHEN s.product_id = 'safe' THEN (CASE WHEN s.id % 10 < 9 THEN 1 ELSE 0 END) ELSE greatest(1, s.computers_allowed - 1 + (s.id % 2)::int) END) n
+      WHERE n <= s.computers_allowed;`);
+
+    await step('backup history (5 per computer of the big partner, the last one elsewhere)', `
+      INSERT INTO backups (installation_id, completed_at, bytes, files, reported_at)
+      SELECT i.id, i.last_backup_at - make_interval(days => k), i.last_backup_bytes, i.last_backup_files, i.last_backup_at - make_interval(days => k)
+      FROM installations i
+      JOIN subscriptions s ON s.id = i.subscription_id
+      CROSS JOIN LATERAL generate_series(0, CASE WHEN s.partner_id = 1 THEN 4 ELSE 0 END) k
+      WHERE i.last_backup_at IS NOT NULL;`);
+
+    await step('customer users for registered customer-managed accounts', `
+      INSERT INTO customer_users (customer_account_id, email, first_name, last_name, password_hash,
+        security_question_1_id, security_answer_1_hash, security_question_2_id, security_answer_2_hash, created_at)
+      SELECT a.id, a.email, split_part(a.name, ' ', 1), split_part(a.name, ' ', 2), ${hash}, 1, ${hash}, 2, ${hash}, a.registered_at
+      FROM customer_accounts a WHERE a.administrator = 'customer' AND a.status = 'active';`);
+
+    await db.raw('SET max_parallel_maintenance_workers = 2');
+    await step(`rebuilding ${deferred.rows.length} indexes`, deferred.rows.map((index: { indexdef: string }) => `${index.indexdef};\n`).join(''));
+    await db.raw('SET session_replication_role = DEFAULT');
+    await step('vacuum and analyze', 'VACUUM ANALYZE');
+    await db.raw(`CREATE TABLE IF NOT EXISTS bench_meta (version text NOT NULL)`);
+    await db('bench_meta').delete();
+    await db('bench_meta').insert({ version: DATA_VERSION });
+    log(`Benchmark data built in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+// Handy facts the runs need: a big-partner account with computers, a Safe Backup Pro customer.
+export async function benchFacts(url: string): Promise<{ accountId: number; customerEmail: string }> {
+  const db = createKnex(url, 1);
+  try {
+    const account = await db('subscriptions as s')
+      .join('installations as i', 'i.subscription_id', 's.id')
+      .where('s.partner_id', BIG_PARTNER_ID)
+      .where('s.product_id', 'safe-backup-pro')
+      .groupBy('s.customer_account_id')
+      .havingRaw('count(*) >= 5')
+      .first('s.customer_account_id as id');
+    const customer = await db('customer_users as u')
+      .join('subscriptions as s', 's.customer_account_id', 'u.customer_account_id')
+      .where('s.product_id', 'safe-backup-pro')
+      .where('s.partner_id', BIG_PARTNER_ID)
+      .where('s.computers_allowed', '>=', 5)
+      .first('u.email');
+    return { accountId: account.id, customerEmail: customer.email };
+  } finally {
+    await db.destroy();
+  }
+}
