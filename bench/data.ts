@@ -9,7 +9,7 @@ import { projectRoot } from '../lib/projectRoot.ts';
 export const BENCH_PASSWORD = 'bench partner password 2026';
 export const BIG_PARTNER_ID = 1;
 export const BIG_PARTNER_EMAIL = 'owner1@bench.example';
-const DATA_VERSION = 'v1';
+const DATA_VERSION = 'v2';
 
 export interface BenchDatabase {
   url: string;
@@ -153,6 +153,11 @@ export async function ensureBenchData(url: string, log: (line: string) => void =
       SELECT a.id, a.email, split_part(a.name, ' ', 1), split_part(a.name, ' ', 2), ${hash}, 1, ${hash}, 2, ${hash}, a.registered_at
       FROM customer_accounts a WHERE a.administrator = 'customer' AND a.status = 'active';`);
 
+    // Triggers were off with the foreign keys: fill in what migration 20261126000400's
+    // triggers keep on customer_accounts (the subscription's product and end, the newest link's expiry).
+    await step('list columns on customer_accounts', `
+      UPDATE customer_accounts a SET product_id = s.product_id, ends_on = s.ends_on FROM subscriptions s WHERE s.customer_account_id = a.id;
+      UPDATE customer_accounts a SET registration_link_expires_at = i.expires_at FROM registration_invitations i WHERE i.customer_account_id = a.id`);
     await db.raw('SET max_parallel_maintenance_workers = 2');
     await step(`rebuilding ${deferred.rows.length} indexes`, deferred.rows.map((index: { indexdef: string }) => `${index.indexdef};\n`).join(''));
     await db.raw('SET session_replication_role = DEFAULT');

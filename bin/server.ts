@@ -7,6 +7,8 @@ import { connectDatabase, migrateLatest } from '../lib/db.ts';
 import { createSessionPool } from '../lib/session.ts';
 import { createApp } from '../app.ts';
 import { paths } from '../lib/paths.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { createDeliveryWorker, type DeliveryWorker } from '../lib/deliveryWorker.ts';
 import { DEMO_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
 
 const config = loadConfigOrExit();
@@ -32,6 +34,9 @@ server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 server.requestTimeout = 30_000;
 
+// The email delivery worker runs here unless RUN_WORKER=false (then `npm run worker` runs it).
+let worker: DeliveryWorker | undefined;
+
 const showDemo = !config.isProduction && database.embedded !== undefined && (seeded || (await isDemoPresent()));
 server.listen(config.port, () => {
   const address = server.address();
@@ -41,7 +46,13 @@ server.listen(config.port, () => {
   if (showDemo) {
     lines.push(`Demo sign-in: ${DEMO_SIGN_IN.email} / ${DEMO_SIGN_IN.password}`);
   }
+  if (!config.smtpUrl) lines.push(`Mail: no SMTP_URL, emails are kept in the developer mailbox at ${config.appUrl}${paths.devMailbox.index}`);
+  if (!config.runWorker) lines.push('Mail: RUN_WORKER=false, the email delivery worker runs apart (npm run worker)');
   console.log(lines.join('\n'));
+  if (config.runWorker) {
+    worker = createDeliveryWorker({ db, mailer: createMailer(config), config, logger });
+    worker.start();
+  }
 });
 
 async function isDemoPresent(): Promise<boolean> {
@@ -57,7 +68,8 @@ async function shutdown(signal: string): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const forced = setTimeout(() => server.closeAllConnections(), 10_000);
-  await closed;
+  // The worker finishes its sends in flight and gives back its claims while requests drain.
+  await Promise.all([closed, worker?.stop()]);
   clearTimeout(forced);
   await sessionPool.end().catch(() => undefined);
   await database.close();

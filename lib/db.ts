@@ -17,9 +17,17 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 export const migrationsDirectory = path.join(projectRoot, 'migrations');
 
-export function createKnex(connectionString: string, poolMax = 10): Knex {
+export function createKnex(connectionString: string, poolMax = 10, logger?: Logger): Knex {
   return knexFactory({
     client: 'pg',
+    // Knex's own warnings (a connection lost, an acquire that failed) go to the app's log,
+    // at its level, not to the console one line per failed request while the database is away.
+    log: logger && {
+      warn: (message: unknown) => logger.warn({ knex: message }, 'database connection problem'),
+      error: (message: unknown) => logger.error({ knex: message }, 'database error'),
+      deprecate: (message: unknown) => logger.warn({ knex: message }, 'knex deprecation'),
+      debug: (message: unknown) => logger.debug({ knex: message }, 'knex'),
+    },
     connection: { connectionString, application_name: 'partner-portal' },
     // A dead database must give a quick 503, never a request that hangs.
     acquireConnectionTimeout: 5000,
@@ -169,7 +177,7 @@ export interface Database {
 // What every entry point does first: find or start PostgreSQL and open a pool on it.
 export async function connectDatabase(config: Pick<Config, 'databaseUrl' | 'embeddedPostgresPort'>, logger: Logger, poolMax = 10): Promise<Database> {
   const { url, embedded } = await openDatabase(config, logger);
-  const db = createKnex(url, poolMax);
+  const db = createKnex(url, poolMax, logger);
   return {
     db,
     url,

@@ -32,7 +32,8 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; name?: string; message?: string };
   if (e?.name === 'KnexTimeoutError') return true;
   if (e?.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(e.code)) return true;
-  return /Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
+  // pg refuses further queries on a client whose connection broke mid-transaction ("... is not queryable").
+  return /Connection terminated|connect ECONNREFUSED|is not queryable|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
 }
 
 export function errorHandler(logger: Logger, isProduction: boolean): ErrorRequestHandler {

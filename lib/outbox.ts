@@ -23,7 +23,11 @@ export async function enqueueEmail(db: Knex | Knex.Transaction, email: OutgoingE
       recipient: email.to,
       template: email.template,
       data: JSON.stringify(email.data),
-      partner_id: email.partnerId ?? null,
+      // Mail about an account belongs to its partner even when the caller leaves partnerId out:
+      // that is what scopes the partner's Undelivered mail page.
+      partner_id:
+        email.partnerId ??
+        (email.customerAccountId ? db.raw('(SELECT partner_id FROM customer_accounts WHERE id = ?)', [email.customerAccountId]) : null),
       customer_account_id: email.customerAccountId ?? null,
     })
     .onConflict('idempotency_key')

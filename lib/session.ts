@@ -38,8 +38,38 @@ export function sessionMiddleware(config: Config, pool: pg.Pool, logger: Logger)
     // No maxAge: the cookie ends with the browser; the store row ends with the absolute timeout.
     cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' },
   });
-  return [handler, sessionTimeouts(config)];
+  // When the store cannot read a session (the database is briefly away), the request goes on
+  // to the error page without one, and without its id: else `unset: 'destroy'` would delete
+  // the stored session at the end of the request, signing the user out for a passing fault.
+  // express-session reports a failed save at the end of a request by calling next() again,
+  // after the answer has gone out; that would reach Express's final handler, which cuts the
+  // connection, so it is logged instead.
+  const loadSession: RequestHandler = (req, res, next) => {
+    let loaded = false;
+    handler(req, res, (error?: unknown) => {
+      if (loaded) return logger.warn({ err: error }, 'session could not be saved after the answer was sent');
+      loaded = true;
+      if (error) Reflect.deleteProperty(req, 'sessionID');
+      next(error);
+    });
+  };
+  return [loadSession, sessionTimeouts(config), saveBeforeRedirect];
 }
+
+// express-session stores a changed session while the answer is already on its way, so a
+// browser that follows a redirect at once could arrive before the store has it (and find no
+// sign-in, no journey, no flash). A redirect therefore waits for the save when the session
+// changed during the request; an unchanged one costs no write.
+const saveBeforeRedirect: RequestHandler = (req, res, next) => {
+  const loaded = req.session ? JSON.stringify(req.session) : undefined;
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    const session = req.session;
+    if (!session || JSON.stringify(session) === loaded) return redirect(...args);
+    session.save((error) => (error ? next(error) : redirect(...args)));
+  }) as typeof res.redirect;
+  next();
+};
 
 const CLOCK_RESOLUTION_MS = 60_000;
 

@@ -18,13 +18,16 @@ export function formErrors(problems: FieldProblems): FormErrors | undefined {
 }
 
 // Reads one text field from a parsed body: never trusts the type, trims, strips control
-// characters (keeping none of them), and caps the length so nothing huge is echoed back.
+// characters and what undecodable bytes became (U+FFFD, lone surrogates: no browser sends
+// them), keeping none of them, and caps the length so nothing huge is echoed back.
 export function textField(body: unknown, name: string, maxLength = 1000): string {
   if (!body || typeof body !== 'object') return '';
   const value = Object.prototype.hasOwnProperty.call(body, name) ? (body as Record<string, unknown>)[name] : undefined;
   if (typeof value !== 'string') return '';
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim().slice(0, maxLength);
+  const text = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd\ud800-\udfff]/gu, '').trim().slice(0, maxLength);
+  // The cap may cut an emoji in two: its first half alone is not text either.
+  return text.replace(/[\ud800-\udbff]$/, '');
 }
 
 // A password is taken as typed (spaces count), only checked to be a string.

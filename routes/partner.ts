@@ -4,6 +4,13 @@ import { requirePartner } from '../lib/auth.ts';
 import type { RouterDeps } from './index.ts';
 import * as signIn from '../controllers/partner/signIn.ts';
 import * as accounts from '../controllers/partner/accounts.ts';
+import * as purchases from '../controllers/partner/purchases.ts';
+import * as registration from '../controllers/partner/registration.ts';
+import * as handOver from '../controllers/partner/handOver.ts';
+import * as activity from '../controllers/partner/activity.ts';
+
+// A route pattern from a path builder: paths.partner.account(':accountId') -> '/partner/accounts/:accountId'.
+const withAccountId = (build: (accountId: string) => string) => decodeURIComponent(build(':accountId'));
 
 export function partnerRouter(deps: RouterDeps): Router {
   const router = Router();
@@ -14,5 +21,19 @@ export function partnerRouter(deps: RouterDeps): Router {
   // Everything below needs a signed-in partner user.
   router.use('/partner', requirePartner);
   router.get(paths.partner.accounts, accounts.index(deps));
+  router.get(paths.partner.accountsCsv, accounts.csv(deps));
+
+  router.get(paths.partner.newPurchase, purchases.newPurchase(deps));
+  router.post(paths.partner.newPurchase, purchases.saveDraft(deps));
+  router.get(paths.partner.reviewPurchase, purchases.review(deps));
+  router.post(paths.partner.completePurchase, purchases.complete(deps));
+
+  router.get(withAccountId(paths.partner.account), accounts.show(deps));
+  router.get(withAccountId(paths.partner.installCarbonite), accounts.install(deps));
+  router.post(withAccountId(paths.partner.resendRegistration), registration.resend(deps));
+  router.get(withAccountId(paths.partner.handOver), handOver.get(deps));
+  router.post(withAccountId(paths.partner.handOver), handOver.post(deps));
+
+  router.get(paths.partner.activity, activity.index(deps));
   return router;
 }

@@ -1,21 +1,157 @@
 // Demo data for development: loaded by `npm start` on a fresh embedded database, never in
-// production. It goes through the same model functions the product uses.
+// production. It goes through the same model functions the product uses; only the dates are
+// moved into the past afterwards, so the demo has history to show.
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../lib/config.ts';
+import type { SessionUser } from '../lib/auth.ts';
 import { hashSecret } from '../lib/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
+import { placePurchase, type Administrator } from '../models/purchases.ts';
+import { activateInstallation, recordBackup } from '../models/installations.ts';
+import { completeRegistration } from '../models/registration.ts';
 
 export const DEMO_SIGN_IN = { email: 'demo@partner.example', password: 'demo partner portal 2026' };
+// Every registered demo customer signs in to the customer Portal with this password.
+export const DEMO_CUSTOMER_PASSWORD = 'demo customer portal 2026';
 
 export async function databaseIsEmpty(db: Knex): Promise<boolean> {
   return !(await db('partners').first('id'));
 }
 
-export async function seedDemoData(db: Knex, _config: Config): Promise<void> {
-  await createPartnerWithOwner(db, {
+// What a demo account should look like: registered means customer-managed and active.
+type DemoState = 'active' | 'registered' | 'pending' | 'link_expired' | 'expired';
+
+const COMBINATIONS: { administrator: Administrator; state: DemoState }[] = [
+  { administrator: 'partner', state: 'active' },
+  { administrator: 'partner', state: 'expired' },
+  { administrator: 'customer', state: 'registered' },
+  { administrator: 'customer', state: 'pending' },
+  { administrator: 'customer', state: 'link_expired' },
+  { administrator: 'customer', state: 'expired' },
+];
+
+const CUSTOMERS = [
+  'Harbor Dental', 'Avery Chen', 'Cedar Law Group', 'Morgan Reyes', 'Delta Logistics', 'Priya Natarajan',
+  'Evergreen Garden Centre', 'Sam Okafor', 'Fjord Design Studio', 'Lena Fischer', 'Granite Motors', 'Tomás Herrera',
+  'Juniper Labs', 'Hannah Kowalski', 'Kestrel Travel', 'Noah Williams', 'Lumen Print Shop', 'Aisha Bello',
+  'Maple Realty', 'Oliver Grant', 'Northwind Bakery', 'Yuki Tanaka', 'Orchid Cafe', 'Ravi Patel',
+  'Pioneer Farms', 'Chloe Martin', 'Quartz Health Clinic', 'Diego Alvarez', 'Riverside Books', 'Emma Johansson',
+  'Summit Optics', 'Liam O’Connor', 'Tidewater Works', 'Sofia Rossi', 'Blue Harbor Media', 'Grace Kim',
+];
+
+const COMPUTER_NAMES = ['Front Desk PC', 'Office Mac', 'Reception Laptop', 'Studio iMac', 'Accounts PC', 'Workshop Laptop'];
+
+const DAY = 86_400_000;
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function monthsBefore(date: Date, months: number): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - months, date.getUTCDate()));
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+export async function seedDemoData(db: Knex, config: Config): Promise<void> {
+  const { partnerId, userId } = await createPartnerWithOwner(db, {
     company: 'Northwind IT Services',
     name: 'Dana Demo',
     email: DEMO_SIGN_IN.email,
     passwordHash: await hashSecret(DEMO_SIGN_IN.password),
   });
+  const buyer: SessionUser = {
+    key: `partner:${userId}`,
+    kind: 'partner',
+    id: userId,
+    name: 'Dana Demo',
+    email: DEMO_SIGN_IN.email,
+    partnerId,
+    partnerName: 'Northwind IT Services',
+    role: 'owner',
+  };
+  const [question1, question2] = await db('security_questions').orderBy('sort_order').limit(2).pluck('id');
+  const now = new Date();
+
+  for (const [index, customerName] of CUSTOMERS.entries()) {
+    const { administrator, state } = COMBINATIONS[index % COMBINATIONS.length];
+    const pro = Math.floor(index / COMBINATIONS.length) % 2 === 1;
+    const termYears = 1 + (index % 3);
+    const { accountId } = await placePurchase(
+      db,
+      buyer,
+      {
+        purchaseKey: crypto.randomUUID(),
+        customerName,
+        customerEmail: `office@${slug(customerName)}.example`,
+        productId: pro ? 'safe-backup-pro' : 'safe',
+        planId: pro ? ['sbp-core', 'sbp-power', 'sbp-ultimate'][index % 3] : ['safe-basic', 'safe-plus', 'safe-prime'][index % 3],
+        computers: pro ? 3 + (index % 4) * 5 : 1,
+        termYears,
+        administrator,
+      },
+      { address: '127.0.0.1', config },
+    );
+
+    // Bought some months ago; an expired one ended a few weeks ago.
+    const boughtOn = state === 'expired' ? monthsBefore(now, termYears * 12 + 1 + (index % 5)) : monthsBefore(now, 1 + (index % 10));
+    const endsOn = new Date(Date.UTC(boughtOn.getUTCFullYear() + termYears, boughtOn.getUTCMonth(), boughtOn.getUTCDate()));
+    const subscription = await db('subscriptions').where({ customer_account_id: accountId }).first('id', 'key_code');
+    await db('subscriptions').where({ id: subscription.id }).update({ starts_on: isoDay(boughtOn), ends_on: isoDay(endsOn) });
+    await db('customer_accounts').where({ id: accountId }).update({ created_at: boughtOn });
+    await db('audit_events').where({ customer_account_id: accountId, action: 'purchase.completed' }).update({ created_at: boughtOn });
+
+    if (state === 'pending') {
+      await db('registration_invitations').where({ customer_account_id: accountId }).update({ created_at: new Date(now.getTime() - 2 * DAY) });
+    }
+    if (state === 'link_expired') {
+      await db('registration_invitations')
+        .where({ customer_account_id: accountId })
+        .update({ created_at: new Date(now.getTime() - 20 * DAY), expires_at: new Date(now.getTime() - 6 * DAY) });
+    }
+    if (state === 'registered') {
+      const invitation = await db('registration_invitations').where({ customer_account_id: accountId }).orderBy('id', 'desc').first('id');
+      const [firstName, ...rest] = customerName.split(' ');
+      const registered = await completeRegistration(
+        db,
+        invitation.id,
+        {
+          password: DEMO_CUSTOMER_PASSWORD,
+          question1Id: question1,
+          answer1: 'Biscuit',
+          question2Id: question2,
+          answer2: 'Lisbon',
+          firstName: pro ? firstName : undefined,
+          lastName: pro ? rest.join(' ') || undefined : undefined,
+        },
+        { address: '127.0.0.1' },
+      );
+      if (registered.outcome !== 'completed') throw new Error(`Demo registration of ${customerName} did not complete: ${registered.outcome}`);
+      await db('customer_accounts').where({ id: accountId }).update({ registered_at: new Date(boughtOn.getTime() + 3 * DAY) });
+    }
+
+    // Active accounts have computers with a backup history: one backed up hours ago, one
+    // that stopped days ago, and (on bigger subscriptions) one that never backed up.
+    if (state === 'active' || state === 'registered') {
+      const computers = pro ? 3 : 1;
+      for (let c = 0; c < computers; c += 1) {
+        const name = COMPUTER_NAMES[(index + c) % COMPUTER_NAMES.length];
+        const activation = await activateInstallation(
+          db,
+          { keyCode: subscription.key_code, computerName: name, platform: /Mac|iMac/.test(name) ? 'mac' : 'windows' },
+          { address: '127.0.0.1' },
+        );
+        await db('installations').where({ id: activation.installationId }).update({ activated_at: new Date(boughtOn.getTime() + DAY) });
+        if (c === 2) continue;
+        const stoppedDaysAgo = c === 0 ? 0 : 5;
+        for (let day = 14; day >= stoppedDaysAgo; day -= 1) {
+          const completedAt = new Date(now.getTime() - day * DAY - (2 + (index % 5)) * 3_600_000);
+          await recordBackup(db, activation.deviceToken, { completedAt, bytes: 1_500_000_000 + day * 7_300_000, files: 48_000 + day * 35 });
+        }
+      }
+    }
+  }
 }

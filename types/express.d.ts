@@ -1,6 +1,7 @@
 import 'express-session';
 import type { SessionUser } from '../lib/auth.ts';
 import type { FormErrors } from '../lib/validation.ts';
+import type { PurchaseJourney } from '../validators/purchase.ts';
 
 declare global {
   namespace Express {
@@ -17,9 +18,22 @@ declare module 'express-session' {
     lastSeenAt: number;
     flash: { kind: 'success' | 'info'; text: string } | undefined;
     // Namespaced journey state; each journey owns its key.
-    registration: Record<string, unknown>;
-    purchase: Record<string, unknown>;
-    passwordReset: Record<string, unknown>;
+    // Registration journeys by journey id (the id is in the wizard's URLs), so two tabs
+    // opened from two links never mix. Only what the next step needs, never a secret.
+    registration: Record<
+      string,
+      {
+        invitationId: number;
+        // Safe, already installed: the installation the customer named on the computer step.
+        confirmedInstallationId?: number;
+        startedAt: number;
+      }
+    >;
+    // The New purchase draft and its review page's one-time purchase key.
+    purchase: PurchaseJourney | undefined;
+    // A password reset under way: which reset link it belongs to, and whether the security
+    // question (the extra check after the emailed link) has been answered.
+    passwordReset: { resetId: number; answered: boolean } | undefined;
   }
 }
 

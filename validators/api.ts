@@ -20,6 +20,8 @@ const MAX_FILES = 2_147_483_647; // the column is a PostgreSQL integer
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// What undecodable bytes become (U+FFFD) and halves of a surrogate pair: not text a client sends.
+const NOT_TEXT = /\ufffd|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 type Fields = Record<string, unknown>;
 
@@ -46,6 +48,7 @@ function textProblem(value: unknown, name: string, max: number): string | undefi
   if (value.trim() === '') return `${name} is empty.`;
   if (value.length > max) return `${name} must be ${max} characters or fewer.`;
   if (CONTROL_CHARACTERS.test(value)) return `${name} must not contain control characters.`;
+  if (NOT_TEXT.test(value)) return `${name} must be valid UTF-8 text.`;
   return undefined;
 }
 

@@ -1,8 +1,163 @@
+import { once } from 'node:events';
 import type { RequestHandler } from 'express';
+import { paths } from '../../lib/paths.ts';
 import type { RouterDeps } from '../../routes/index.ts';
+import { loadCatalog } from '../../models/catalog.ts';
+import {
+  ACCOUNT_SORTS,
+  ACCOUNT_STATUSES,
+  ADMINISTRATOR_LABELS,
+  PAGE_SIZES,
+  STATUS_LABELS,
+  backupState,
+  clockAt,
+  countAccountsByStatus,
+  eachAccountBatch,
+  findAccountForPartner,
+  listAccounts,
+  type AccountFilters,
+  type AccountRow,
+} from '../../models/accounts.ts';
+import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
+import { readAccountListQuery } from '../../validators/accounts.ts';
+import { accountIdOf } from './accountParam.ts';
 
-export function index(_deps: RouterDeps): RequestHandler {
-  return (_req, res) => {
-    res.render('partner/accounts', { title: 'Accounts', activeTab: 'accounts' });
+type ListLink = Partial<AccountFilters> & { size?: number; after?: string; before?: string };
+
+// The address of the Accounts list (or its CSV) with the given filters; defaults are left out.
+function accountsUrl(base: string, filters: AccountFilters, size: number, changes: ListLink = {}): string {
+  const f = { ...filters, size, ...changes };
+  const params = new URLSearchParams();
+  if (f.search) params.set('q', f.search);
+  if (f.status) params.set('status', f.status);
+  if (f.productId) params.set('product', f.productId);
+  if (f.administrator) params.set('administrator', f.administrator);
+  if (f.sort && f.sort !== 'name') params.set('sort', f.sort);
+  if (f.size && f.size !== PAGE_SIZES[0]) params.set('size', String(f.size));
+  if (f.after) params.set('after', f.after);
+  if (f.before) params.set('before', f.before);
+  const query = params.toString();
+  return query ? `${base}?${query}` : base;
+}
+
+export function index(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const partnerId = req.user!.partnerId;
+    const catalog = await loadCatalog(deps.db);
+    const { filters, size, after, before } = readAccountListQuery(req.query, catalog);
+    const clock = clockAt();
+    const [page, counts] = await Promise.all([
+      listAccounts(deps.db, partnerId, filters, { size, after, before }, clock),
+      countAccountsByStatus(deps.db, partnerId, filters, clock),
+    ]);
+    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator);
+    res.render('partner/accounts', {
+      title: 'Accounts',
+      activeTab: 'accounts',
+      filters,
+      filtered,
+      size,
+      page,
+      counts,
+      catalog,
+      statuses: ACCOUNT_STATUSES,
+      statusLabels: STATUS_LABELS,
+      administratorLabels: ADMINISTRATOR_LABELS,
+      sorts: ACCOUNT_SORTS,
+      pageSizes: PAGE_SIZES,
+      link: (changes: ListLink) => accountsUrl(paths.partner.accounts, filters, size, changes),
+      csvLink: accountsUrl(paths.partner.accountsCsv, filters, PAGE_SIZES[0]),
+    });
+  };
+}
+
+const CSV_HEADER = ['Account', 'Email', 'Product', 'Plan', 'Computers used', 'Computers allowed', 'Administrator', 'Status', 'Expires on'];
+
+// A cell a spreadsheet reads as text: quoted when needed, and never taken for a formula.
+function csvCell(value: string | number): string {
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvLine(cells: (string | number)[]): string {
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}
+
+function csvRow(row: AccountRow): string {
+  return csvLine([
+    row.name,
+    row.email,
+    row.productName,
+    row.planName,
+    row.computersUsed,
+    row.computersAllowed,
+    ADMINISTRATOR_LABELS[row.administrator],
+    STATUS_LABELS[row.status],
+    row.endsOn,
+  ]);
+}
+
+// Every account the list's filters show, in its order, streamed a batch at a time.
+export function csv(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const partnerId = req.user!.partnerId;
+    const catalog = await loadCatalog(deps.db);
+    const { filters } = readAccountListQuery(req.query, catalog);
+    const clock = clockAt();
+    const batches = eachAccountBatch(deps.db, partnerId, filters, 1000, clock);
+    // The first batch is read before anything is sent, so a failure there is an ordinary error page.
+    const first = await batches.next();
+    res.set({
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="accounts-${clock.today}.csv"`,
+      'Cache-Control': 'no-store',
+    });
+    try {
+      // The byte order mark tells spreadsheets the file is UTF-8.
+      res.write(`\ufeff${csvLine(CSV_HEADER)}`);
+      for (let batch = first; !batch.done; batch = await batches.next()) {
+        if (res.destroyed) return;
+        // A slow reader holds the next batch back; one who went away ends the export.
+        if (!res.write(batch.value.map(csvRow).join(''))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      }
+      res.end();
+    } catch (error) {
+      // Half a file must not look like a whole one: the connection is cut.
+      res.destroy();
+      throw error;
+    }
+  };
+}
+
+export function show(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const partnerId = req.user!.partnerId;
+    const now = new Date();
+    const account = await findAccountForPartner(deps.db, partnerId, accountIdOf(req.params.accountId), clockAt(now));
+    const emails = account.registration ? await emailStateForAccount(deps.db, partnerId, account.id) : undefined;
+    res.render('partner/account', {
+      title: account.name,
+      activeTab: 'accounts',
+      account,
+      statusLabels: STATUS_LABELS,
+      registrationEmail: emails?.registration ? { state: emails.registration.state, text: emailStateText(emails.registration) } : undefined,
+      computers: account.installations.map((installation) => ({
+        ...installation,
+        backup: backupState(installation.lastBackupAt, installation.activatedAt, now),
+      })),
+    });
+  };
+}
+
+export function install(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const account = await findAccountForPartner(deps.db, req.user!.partnerId, accountIdOf(req.params.accountId));
+    res.render('partner/install', {
+      title: `Install ${deps.config.brandName}`,
+      activeTab: 'accounts',
+      account,
+      keyCode: account.keyCode,
+    });
   };
 }

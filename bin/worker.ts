@@ -1,0 +1,43 @@
+// npm run worker: the email delivery worker alone, for running it apart from the web
+// servers (start those with RUN_WORKER=false). SIGTERM/SIGINT stop it cleanly.
+import { loadConfigOrExit } from '../lib/startup.ts';
+import { createLogger } from '../lib/logger.ts';
+import { connectDatabase, migrateLatest } from '../lib/db.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { createDeliveryWorker } from '../lib/deliveryWorker.ts';
+import { paths } from '../lib/paths.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel);
+
+const database = await connectDatabase(config, logger, 3);
+// The worker may start before any web server: it needs the outbox to be there.
+await migrateLatest(database.db);
+
+const mailer = createMailer(config);
+const worker = createDeliveryWorker({ db: database.db, mailer, config, logger });
+worker.start();
+console.log(
+  mailer
+    ? `Email delivery worker running: sending through ${mailer.description}`
+    : `Email delivery worker running without SMTP_URL: emails are kept in the developer mailbox at ${config.appUrl}${paths.devMailbox.index}`,
+);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping the email delivery worker');
+    worker
+      .stop()
+      .then(() => database.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, 'worker shutdown failed');
+          process.exit(1);
+        },
+      );
+  });
+}

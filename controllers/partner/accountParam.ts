@@ -1,0 +1,10 @@
+import { NotFoundError } from '../../lib/errors.ts';
+import { parseAccountId } from '../../models/accounts.ts';
+
+// The :accountId of a partner URL. Anything but a plain positive number is no account: a 404,
+// like another partner's account.
+export function accountIdOf(value: unknown): number {
+  const accountId = parseAccountId(value);
+  if (accountId === undefined) throw new NotFoundError();
+  return accountId;
+}

@@ -1,0 +1,21 @@
+import type { RequestHandler } from 'express';
+import type { RouterDeps } from '../../routes/index.ts';
+import { NotFoundError } from '../../lib/errors.ts';
+import { findCustomerSubscription, listCustomerComputers } from '../../models/portal.ts';
+
+// Safe: a home page with the subscription and the computer. Safe Backup Pro: the Backup Dashboard.
+export function get(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const accountId = req.user!.customerAccountId!;
+    const subscription = await findCustomerSubscription(deps.db, accountId);
+    if (!subscription) throw new NotFoundError();
+    const computers = await listCustomerComputers(deps.db, accountId);
+    const dashboard = subscription.productId === 'safe-backup-pro';
+    res.render(dashboard ? 'portal/dashboard' : 'portal/home', {
+      title: dashboard ? 'Backup Dashboard' : `Your ${deps.config.brandName} account`,
+      activeTab: 'home',
+      subscription,
+      computers,
+    });
+  };
+}

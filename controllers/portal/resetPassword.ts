@@ -1,0 +1,108 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { RouterDeps } from '../../routes/index.ts';
+import { paths } from '../../lib/paths.ts';
+import { formErrors, type FieldProblems } from '../../lib/validation.ts';
+import { endSessionsOfUser } from '../../lib/session.ts';
+import { recordSignInSuccess } from '../../lib/signInThrottle.ts';
+import { checkLimit, recordHit, type Limit } from '../../lib/rateLimit.ts';
+import { findCustomerUser } from '../../models/customerUsers.ts';
+import { checkResetAnswer, completePasswordReset, findPasswordReset, spendPasswordReset, type PasswordReset } from '../../models/passwordResets.ts';
+import { readResetAnswer } from '../../validators/portal.ts';
+import { countUnknownLink, refuseIfGuessing } from '../registration/linkThrottle.ts';
+import { passwordContextFor, readNewPassword } from '../../validators/registration.ts';
+
+// Five wrong answers spend the link: the next try needs a fresh email.
+export const WRONG_ANSWERS_ALLOWED = 5;
+const wrongAnswers: Limit = { bucket: 'password-reset-answer', max: WRONG_ANSWERS_ALLOWED, windowSeconds: 3600 };
+
+function tokenFrom(req: Request): string {
+  return typeof req.params.token === 'string' ? req.params.token : '';
+}
+
+function renderLinkProblem(req: Request, res: Response, reason: 'expired' | 'no_longer_works' | 'too_many_answers') {
+  delete req.session.passwordReset;
+  res.status(reason === 'expired' ? 410 : 404).render('portal/resetLinkProblem', {
+    title: reason === 'expired' ? 'This password reset link has expired' : 'This password reset link no longer works',
+    reason,
+  });
+}
+
+function renderQuestion(res: Response, status: number, token: string, reset: PasswordReset, problems: FieldProblems = {}) {
+  const errors = formErrors(problems);
+  res.status(status).render('portal/resetQuestion', {
+    title: `${errors ? 'Error: ' : ''}Answer your security question`,
+    errors,
+    question: reset.questionText,
+    action: paths.portal.resetPassword(token),
+  });
+}
+
+function renderNewPassword(res: Response, status: number, token: string, problems: FieldProblems = {}) {
+  const errors = formErrors(problems);
+  res.status(status).render('portal/resetNewPassword', {
+    title: `${errors ? 'Error: ' : ''}Choose a new password`,
+    errors,
+    action: paths.portal.resetPassword(token),
+  });
+}
+
+// The emailed link first; the security question is only an extra check after it, never
+// instead of it. The session remembers the answer for this link only.
+async function openReset(deps: RouterDeps, req: Request, res: Response): Promise<{ token: string; reset: PasswordReset; answered: boolean } | undefined> {
+  const token = tokenFrom(req);
+  await refuseIfGuessing(deps.db, req);
+  const reset = await findPasswordReset(deps.db, token);
+  if (!reset) await countUnknownLink(deps.db, req);
+  if (!reset || reset.state !== 'valid') {
+    renderLinkProblem(req, res, reset?.state === 'expired' ? 'expired' : 'no_longer_works');
+    return undefined;
+  }
+  if (req.session.passwordReset?.resetId !== reset.resetId) req.session.passwordReset = { resetId: reset.resetId, answered: false };
+  return { token, reset, answered: req.session.passwordReset.answered };
+}
+
+export function get(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const open = await openReset(deps, req, res);
+    if (!open) return;
+    if (open.answered) return renderNewPassword(res, 200, open.token);
+    renderQuestion(res, 200, open.token, open.reset);
+  };
+}
+
+export function post(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const open = await openReset(deps, req, res);
+    if (!open) return;
+    const { token, reset } = open;
+    if (!open.answered) {
+      const form = readResetAnswer(req.body);
+      if (form.problems.answer) return renderQuestion(res, 422, token, reset, form.problems);
+      const key = String(reset.resetId);
+      if (!(await checkResetAnswer(deps.db, reset.resetId, form.answer))) {
+        await recordHit(deps.db, wrongAnswers, key);
+        if ((await checkLimit(deps.db, wrongAnswers, key)).limited) {
+          await spendPasswordReset(deps.db, reset.resetId);
+          return renderLinkProblem(req, res, 'too_many_answers');
+        }
+        return renderQuestion(res, 422, token, reset, { answer: 'That answer is not right. Check it and try again' });
+      }
+      req.session.passwordReset = { resetId: reset.resetId, answered: true };
+      return res.redirect(303, paths.portal.resetPassword(token));
+    }
+
+    const user = await findCustomerUser(deps.db, reset.customerUserId);
+    const context = user ? passwordContextFor(user.email, deps.config.brandName, user.firstName ?? '', user.lastName ?? '') : [];
+    const form = readNewPassword(req.body, context);
+    if (Object.values(form.problems).some(Boolean)) return renderNewPassword(res, 422, token, form.problems);
+    const result = await completePasswordReset(deps.db, reset.resetId, form.password, { address: req.ip });
+    if (result.outcome !== 'changed') return renderLinkProblem(req, res, result.outcome);
+    delete req.session.passwordReset;
+    // Every session of this customer ends; only a session of theirs making this request stays.
+    await endSessionsOfUser(deps.sessionPool, result.user.key, req.user?.key === result.user.key ? req.sessionID : undefined);
+    // Whoever answered the emailed link and the question is the owner: earlier sign-in failures no longer count.
+    await recordSignInSuccess(deps.db, 'customer', result.user.email.toLowerCase());
+    req.session.flash = { kind: 'success', text: 'Your password has been changed. Sign in with your new password.' };
+    res.redirect(303, paths.portal.signIn);
+  };
+}

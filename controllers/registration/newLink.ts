@@ -1,0 +1,30 @@
+import type { RequestHandler } from 'express';
+import type { RouterDeps } from '../../routes/index.ts';
+import { paths } from '../../lib/paths.ts';
+import { textField } from '../../lib/validation.ts';
+import { takeHit, type Limit } from '../../lib/rateLimit.ts';
+import { renewExpiredInvitation } from '../../models/registration.ts';
+import { findJourney, forgetJourney } from './journey.ts';
+
+const perLink: Limit = { bucket: 'registration-new-link', max: 3, windowSeconds: 3600 };
+const perAddress: Limit = { bucket: 'registration-new-link-address', max: 30, windowSeconds: 3600 };
+
+// "Send me a new link": emails a fresh link to the address the expired one was sent to.
+// The answer is the same whatever happened, so it tells nobody anything about the account.
+export function post(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const journeyId = textField(req.body, 'journey', 64);
+    const journey = findJourney(req, journeyId);
+    if (journey) {
+      forgetJourney(req, journeyId);
+      const byAddress = await takeHit(deps.db, perAddress, req.ip ?? 'unknown');
+      const byLink = byAddress.limited ? byAddress : await takeHit(deps.db, perLink, String(journey.invitationId));
+      if (!byLink.limited) await renewExpiredInvitation(deps.db, journey.invitationId, deps.config, { address: req.ip });
+    }
+    res.redirect(303, paths.registration.newLink);
+  };
+}
+
+export const get: RequestHandler = (_req, res) => {
+  res.render('registration/newLinkSent', { title: 'Check your email' });
+};

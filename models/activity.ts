@@ -1,0 +1,102 @@
+import type { Knex } from 'knex';
+
+// The partner's audit log, newest first: who did what to which account, from where.
+
+export interface ActivityEvent {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  description: string;
+  accountId: number | null;
+  accountName: string | null;
+  address: string | null;
+}
+
+export interface ActivityPage {
+  events: ActivityEvent[];
+  // Ids to page from: `before` gives older events, `after` newer ones; undefined where there is none.
+  older: number | undefined;
+  newer: number | undefined;
+}
+
+export interface ActivityRequest {
+  accountId?: number;
+  before?: number;
+  after?: number;
+  size: number;
+}
+
+const ACTOR_KINDS: Record<string, string> = {
+  partner_user: 'partner',
+  customer_user: 'customer',
+  client: 'backup client',
+  system: 'system',
+};
+
+type Details = Record<string, unknown>;
+
+const plural = (n: unknown, word: string) => `${String(n)} ${n === 1 ? word : `${word}s`}`;
+
+const DESCRIPTIONS: Record<string, (d: Details) => string> = {
+  'purchase.completed': (d) =>
+    `Purchase completed: ${d.product} ${d.plan}, ${plural(d.computers, 'computer')}, ${plural(d.termYears, 'year')}, ` +
+    (d.administrator === 'partner' ? 'administered by the partner' : 'managed by the customer'),
+  'registration.resent': (d) => `Registration email resent to ${d.email}`,
+  'administration.handed_over': (d) => `Administration handed over to the customer at ${d.email}`,
+  'registration.completed': () => 'Registration completed by the customer',
+  'registration.link_renewed': () => 'New registration link sent at the customer’s request',
+  'installation.activated': (d) => `Computer activated: ${d.computerName} (${d.platform === 'mac' ? 'Mac' : 'Windows'}), serial number ${d.serialNumber}`,
+  'installation.reinstalled': (d) => `Computer reinstalled: ${d.computerName} (${d.platform === 'mac' ? 'Mac' : 'Windows'}), serial number ${d.serialNumber}`,
+  'partner.created': () => 'Partner company onboarded',
+  'partner.signed_in': () => 'Signed in to the Partner Portal',
+  'customer.signed_in': () => 'Customer signed in to their Portal',
+  'customer.password_changed': () => 'Customer changed their password',
+  'customer.password_reset': () => 'Customer reset their password',
+  'customer.security_questions_changed': () => 'Customer changed their security questions',
+};
+
+// An action nobody described yet still reads as words: "backup.reported" -> "Backup reported".
+function describe(action: string, details: Details): string {
+  const known = DESCRIPTIONS[action];
+  if (known) return known(details);
+  const words = action.replace(/[._]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export async function listActivity(db: Knex, partnerId: number, request: ActivityRequest): Promise<ActivityPage> {
+  const backwards = request.after !== undefined && request.before === undefined;
+  const query = db('audit_events as e')
+    .leftJoin('customer_accounts as a', function () {
+      this.on('a.id', 'e.customer_account_id').andOn('a.partner_id', 'e.partner_id');
+    })
+    .where('e.partner_id', partnerId)
+    .select('e.id', 'e.created_at', 'e.actor_type', 'e.actor_name', 'e.action', 'e.address', 'e.details', 'e.customer_account_id', 'a.name as account_name')
+    .orderBy('e.id', backwards ? 'asc' : 'desc')
+    .limit(request.size + 1);
+  if (request.accountId !== undefined) query.where('e.customer_account_id', request.accountId);
+  if (request.before !== undefined) query.where('e.id', '<', request.before);
+  else if (backwards) query.where('e.id', '>', request.after!);
+
+  const rows = await query;
+  const more = rows.length > request.size;
+  const page = rows.slice(0, request.size);
+  if (backwards) page.reverse();
+  const events: ActivityEvent[] = page.map((r) => ({
+    id: r.id,
+    at: r.created_at,
+    actor: `${r.actor_name} (${ACTOR_KINDS[r.actor_type] ?? r.actor_type})`,
+    action: r.action,
+    description: describe(r.action, r.details ?? {}),
+    accountId: r.customer_account_id,
+    accountName: r.account_name,
+    address: r.address,
+  }));
+  const first = events[0]?.id;
+  const last = events.at(-1)?.id;
+  return {
+    events,
+    older: backwards ? last : more ? last : undefined,
+    newer: backwards ? (more ? first : undefined) : request.before !== undefined ? first : undefined,
+  };
+}

@@ -1,0 +1,111 @@
+// axe-core over every page of the Partner Portal's accounts area, clean and with errors.
+// axe is a script, so it runs in its own JavaScript-enabled context that bypasses the CSP;
+// the pages themselves still have no script of their own.
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { paths } from '../../lib/paths.ts';
+import { projectRoot } from '../../lib/projectRoot.ts';
+import { testDatabase } from '../support/hooks.ts';
+import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { purchaseFor } from '../support/fixtures.ts';
+import { activateInstallation, recordBackup } from '../../models/installations.ts';
+import { SignInPage } from './pages/signInPage.ts';
+import { clickAndLoad } from './pages/navigation.ts';
+
+const AXE = path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js');
+
+interface Finding {
+  page: string;
+  rule: string;
+  help: string;
+  targets: string[];
+}
+
+interface AxeResults {
+  violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+}
+
+describe('accessibility (axe-core): the Partner Portal’s accounts pages', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let partner: TestPartner;
+  const findings: Finding[] = [];
+  const audited: string[] = [];
+
+  before(async () => {
+    t = buildTestApp();
+    server = await listen(t.app);
+    browser = await launchBrowser();
+    partner = await createTestPartner('Accessible Accounts IT');
+    context = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, baseURL: server.url });
+    page = await context.newPage();
+    const signIn = new SignInPage(page, paths.partner.signIn);
+    await signIn.open();
+    await signIn.signIn(partner.email, partner.password);
+    await page.waitForURL((url) => url.pathname === paths.partner.accounts);
+  });
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+    await t?.close();
+  });
+
+  // Serious and critical findings are what fail.
+  async function audit(name: string): Promise<void> {
+    await page.addScriptTag({ path: AXE });
+    const results = (await page.evaluate(() =>
+      (window as unknown as { axe: { run(context: Document): Promise<unknown> } }).axe.run(document),
+    )) as AxeResults;
+    audited.push(name);
+    for (const v of results.violations) {
+      if (v.impact === 'serious' || v.impact === 'critical') findings.push({ page: name, rule: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) });
+    }
+  }
+
+  async function visit(url: string, name: string): Promise<void> {
+    const res = await page.goto(url);
+    expect(res?.status(), name).to.equal(200);
+    await audit(name);
+  }
+
+  it('finds nothing serious on the list, the purchase, the Dashboard, Install, hand-over and Activity', async () => {
+    const administered = await purchaseFor(partner, { customerName: 'Axe Motors', administrator: 'partner', productId: 'safe-backup-pro', planId: 'sbp-core', computers: 3 });
+    const managed = await purchaseFor(partner, { customerName: 'Axe Clinic' });
+    const { db } = testDatabase();
+    const computer = await activateInstallation(db, { keyCode: administered.keyCode, computerName: 'Axe PC', platform: 'windows' });
+    await recordBackup(db, computer.deviceToken, { completedAt: new Date(Date.now() - 3_600_000), bytes: 10, files: 1 });
+
+    await visit(paths.partner.accounts, 'Accounts');
+    await visit(`${paths.partner.accounts}?q=nothing-matches`, 'Accounts, nothing found');
+    await visit(paths.partner.newPurchase, 'New purchase');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('New purchase with errors');
+    await page.getByLabel('Customer name').fill('Axe Books');
+    await page.getByLabel('Customer email').fill('axe.books@example.test');
+    await page.getByLabel('Safe', { exact: true }).check();
+    await page.getByLabel('Basic', { exact: true }).check();
+    await page.getByLabel('1 year').check();
+    await page.getByLabel('I will be the account administrator').check();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+    await audit('Check the purchase');
+    await visit(paths.partner.account(administered.accountId), 'Dashboard, partner-administered, with a computer');
+    await visit(paths.partner.account(managed.accountId), 'Dashboard, pending registration');
+    await visit(paths.partner.installCarbonite(administered.accountId), 'Install Carbonite');
+    await visit(paths.partner.handOver(administered.accountId), 'Hand over');
+    await page.getByLabel('Customer email').fill('');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Send the registration email' }));
+    await audit('Hand over with errors');
+    await visit(paths.partner.activity, 'Activity');
+
+    expect(audited).to.have.length(11);
+    expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,84 @@
+// The session store fails for one query while the rest of the database works (a dropped
+// connection, a pool that timed out): the user gets the 503 page for that request only,
+// stays signed in, and the browser's connection is not cut.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { paths } from '../../lib/paths.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { createSessionPool } from '../../lib/session.ts';
+import { createApp } from '../../app.ts';
+import { testDatabase } from '../support/hooks.ts';
+import { createTestPartner, testConfig, type TestPartner } from '../support/app.ts';
+import { WebClient } from './support/webClient.ts';
+import { signInPartner } from './support/journeys.ts';
+import { titleOf } from './support/html.ts';
+
+describe('fault: the session store fails for a moment', () => {
+  let server: http.Server;
+  let url: string;
+  let partner: TestPartner;
+  let connections = 0;
+  const failNext = { read: 0, write: 0 };
+  let closeStore: () => Promise<void>;
+
+  before(async () => {
+    const logger = createLogger('silent');
+    const pool = createSessionPool(testDatabase().url, logger);
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    // The store's reads and writes fail on demand, the way a lost connection fails them.
+    pool.query = ((text: unknown, ...rest: unknown[]) => {
+      const sql = typeof text === 'string' ? text : '';
+      const kind = sql.startsWith('SELECT sess') ? 'read' : sql.startsWith('INSERT INTO') ? 'write' : undefined;
+      if (kind && failNext[kind] > 0) {
+        failNext[kind] -= 1;
+        return Promise.reject(new Error('Connection terminated unexpectedly'));
+      }
+      return query(text, ...rest);
+    }) as typeof pool.query;
+    closeStore = () => pool.end();
+    server = http.createServer(createApp({ config: testConfig(), db: testDatabase().db, logger, sessionPool: pool }));
+    server.on('connection', () => {
+      connections += 1;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    partner = await createTestPartner('Session Store Fault IT');
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await closeStore();
+  });
+
+  it('answers 503 when the session cannot be read, and keeps the user signed in for the next request', async () => {
+    const client = new WebClient(url);
+    await signInPartner(client, partner);
+    expect((await client.get(paths.partner.accounts)).status).to.equal(200);
+
+    failNext.read = 1;
+    const failed = await client.get(paths.partner.accounts);
+    expect(failed.status).to.equal(503);
+    expect(titleOf(failed.text)).to.match(/^Service unavailable/);
+
+    const after = await client.get(paths.partner.accounts);
+    expect(after.status, 'still signed in').to.equal(200);
+  });
+
+  it('keeps the connection open when a session cannot be saved after an error page was sent', async () => {
+    const client = new WebClient(url);
+    // The first request opens the one keep-alive connection the following ones reuse.
+    expect((await client.get(paths.health)).status).to.equal(200);
+    const before = connections;
+    failNext.write = 1;
+    // A form sent without its token: the error page goes out, then the new session's save fails.
+    const refused = await client.post(paths.partner.signIn, { email: partner.email, password: partner.password });
+    expect(refused.status).to.equal(403);
+    for (let i = 0; i < 3; i += 1) expect((await client.get(paths.health)).status).to.equal(200);
+    expect(connections - before, 'no connection was cut and opened again').to.equal(0);
+    // And the next visit starts a session that works.
+    await signInPartner(client, partner);
+    expect((await client.get(paths.partner.accounts)).status).to.equal(200);
+  });
+});

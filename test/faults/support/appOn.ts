@@ -1,0 +1,44 @@
+// The real app, built as test/support/app.ts builds it, but on any database: the fault
+// tests that stop PostgreSQL run the app on a server of their own.
+import type { Express } from 'express';
+import type { Knex } from 'knex';
+import { loadConfig, type Config } from '../../../lib/config.ts';
+import { createLogger } from '../../../lib/logger.ts';
+import { createKnex } from '../../../lib/db.ts';
+import { createSessionPool } from '../../../lib/session.ts';
+import { createApp } from '../../../app.ts';
+import { listen } from '../../support/app.ts';
+
+export interface AppOnDatabase {
+  app: Express;
+  config: Config;
+  db: Knex;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveAppOn(databaseUrl: string, env: Record<string, string> = {}): Promise<AppOnDatabase> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'fault-test-session-secret-long-enough-123',
+    DATABASE_URL: databaseUrl,
+    APP_URL: 'http://localhost:3999',
+    ...env,
+  });
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const db = createKnex(databaseUrl, 10, logger);
+  const sessionPool = createSessionPool(databaseUrl, logger);
+  const app = createApp({ config, db, logger, sessionPool });
+  const server = await listen(app);
+  return {
+    app,
+    config,
+    db,
+    url: server.url,
+    async close() {
+      await server.close();
+      await sessionPool.end();
+      await db.destroy();
+    },
+  };
+}

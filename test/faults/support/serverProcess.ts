@@ -1,0 +1,101 @@
+// The app as `npm start` runs it, in processes of its own: node_modules/.bin/tsx bin/server.ts
+// with production settings. tsx runs the app in a child node process and relays signals
+// and the exit code, so memory is read from that child.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from '../../../lib/projectRoot.ts';
+import { freePort } from '../../support/hooks.ts';
+
+export interface ServerProcess {
+  url: string;
+  // The node process running the app (tsx's child).
+  appPid: number;
+  // Resident memory of the app process, in bytes, from /proc/<pid>/status.
+  rss(): Promise<number>;
+  // SIGTERM, then waits for the exit: answers the exit code (null when killed by a signal).
+  stop(timeoutMs?: number): Promise<number | null>;
+  output(): string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    const text = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export async function rssOf(pid: number): Promise<number> {
+  const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!kb) throw new Error(`No VmRSS for process ${pid}`);
+  return Number(kb[1]) * 1024;
+}
+
+export const SESSION_SECRET = 'fault-test-production-session-secret-0123456789';
+
+export async function startServer(env: Record<string, string>, startTimeoutMs = 40_000): Promise<ServerProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['bin/server.ts'], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'production',
+      SESSION_SECRET,
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + startTimeoutMs;
+  for (;;) {
+    if (hasExited) throw new Error(`The server exited while starting:\n${output}`);
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      for (const pid of await childrenOf(child.pid!)) process.kill(pid, 'SIGKILL');
+      child.kill('SIGKILL');
+      throw new Error(`The server did not answer /healthz within ${startTimeoutMs} ms:\n${output}`);
+    }
+    await sleep(100);
+  }
+  const [appPid] = await childrenOf(child.pid!);
+  if (!appPid) throw new Error('Could not find the app process under tsx');
+
+  return {
+    url,
+    appPid,
+    rss: () => rssOf(appPid),
+    async stop(timeoutMs = 20_000) {
+      if (hasExited) return exited;
+      child.kill('SIGTERM');
+      const timer = sleep(timeoutMs).then(() => 'timeout' as const);
+      const result = await Promise.race([exited, timer]);
+      if (result === 'timeout') {
+        process.kill(appPid, 'SIGKILL');
+        child.kill('SIGKILL');
+        throw new Error(`The server did not stop within ${timeoutMs} ms of SIGTERM:\n${output}`);
+      }
+      return result;
+    },
+    output: () => output,
+  };
+}

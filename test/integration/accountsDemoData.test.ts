@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { paths } from '../../lib/paths.ts';
+import { testDatabase } from '../support/hooks.ts';
+import { buildTestApp, signInPartner, submitForm, type TestApp } from '../support/app.ts';
+import { clockAt, countAccountsByStatus, eachAccountBatch, type AccountRow } from '../../models/accounts.ts';
+import { DEMO_CUSTOMER_PASSWORD, DEMO_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
+
+describe('demo data: the demo partner’s accounts show every state the product has', function () {
+  this.timeout(120_000);
+  let t: TestApp;
+  let partnerId: number;
+  let rows: AccountRow[];
+
+  before(async () => {
+    t = buildTestApp();
+    const { db } = testDatabase();
+    await seedDemoData(db, t.config);
+    partnerId = (await db('partner_users').where({ email: DEMO_SIGN_IN.email }).first('partner_id')).partner_id;
+    rows = [];
+    for await (const batch of eachAccountBatch(db, partnerId, { search: '', sort: 'name' })) rows.push(...batch);
+  });
+  after(() => t.close());
+
+  it('has a few dozen accounts, in every status, for both products and both administrator choices', async () => {
+    expect(rows.length).to.be.within(24, 60);
+    const counts = await countAccountsByStatus(testDatabase().db, partnerId, { search: '' }, clockAt());
+    for (const status of ['active', 'pending', 'link_expired', 'expired'] as const) expect(counts[status], status).to.be.greaterThan(0);
+    const combos = new Set(rows.map((r) => `${r.productName}/${r.administrator}`));
+    expect([...combos].sort()).to.deep.equal(['Safe Backup Pro/customer', 'Safe Backup Pro/partner', 'Safe/customer', 'Safe/partner']);
+    for (const product of ['Safe', 'Safe Backup Pro']) {
+      expect(new Set(rows.filter((r) => r.productName === product).map((r) => r.status)).size, product).to.equal(4);
+    }
+  });
+
+  it('has computers with backup history: recent, stopped days ago, and never', async () => {
+    const { db } = testDatabase();
+    const installations = await db('installations as i')
+      .join('subscriptions as s', 's.id', 'i.subscription_id')
+      .where('s.partner_id', partnerId)
+      .select('i.id', 'i.last_backup_at');
+    const ages = installations.map((i) => (i.last_backup_at ? (Date.now() - i.last_backup_at.getTime()) / 86_400_000 : null));
+    expect(ages.some((a) => a !== null && a < 1)).to.equal(true);
+    expect(ages.some((a) => a !== null && a >= 5)).to.equal(true);
+    expect(ages.some((a) => a === null)).to.equal(true);
+    const backups = await db('backups').whereIn('installation_id', installations.map((i) => i.id)).count<{ count: number }[]>('* as count');
+    expect(backups[0].count).to.be.greaterThan(installations.length * 5);
+  });
+
+  it('lets the demo partner sign in and a registered demo customer sign in to the Portal', async () => {
+    const agent = await signInPartner(t.app, DEMO_SIGN_IN);
+    const list = await agent.get(paths.partner.accounts).expect(200);
+    expect(list.text).to.include('Registration link expired (');
+    const { db } = testDatabase();
+    const customer = await db('customer_users as u').join('customer_accounts as a', 'a.id', 'u.customer_account_id').where('a.partner_id', partnerId).first('u.email');
+    const supertest = (await import('supertest')).default;
+    const res = await submitForm(supertest.agent(t.app), paths.portal.signIn, { email: customer.email, password: DEMO_CUSTOMER_PASSWORD });
+    expect(res.status).to.equal(303);
+    expect(res.headers.location).to.equal(paths.portal.home);
+  });
+});

@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { testDatabase } from '../support/hooks.ts';
+import { createTestPartner, type TestPartner } from '../support/app.ts';
+import { purchaseFor } from '../support/fixtures.ts';
+import { clockAt, countAccountsByStatus, listAccounts, type AccountFilters } from '../../models/accounts.ts';
+
+// The Accounts list's queries are written to be served by their indexes: the keyset
+// condition and the ORDER BY match an index's columns, the search matches the trigram
+// index's expression. Each query is run through the model, then EXPLAINed with the
+// alternatives (a full scan, a sort) priced out, so the plan shows whether the index fits.
+// The plans on a database of 1,000,000 accounts are in the README ("Accounts list performance").
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  'Scan Direction'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+// The scan that feeds the page: the child of the Limit that reads customer_accounts.
+function pageScan(plan: PlanNode): PlanNode {
+  const limit = nodes(plan).find((n) => n['Node Type'] === 'Limit' && nodes(n).some((c) => c['Relation Name'] === 'customer_accounts'));
+  expect(limit, 'a Limit over customer_accounts').to.not.equal(undefined);
+  return limit!.Plans![0];
+}
+
+// settings: SET LOCAL lines, or DROP INDEX to leave an index out; all of it rolled back.
+async function planOf(run: () => Promise<unknown>, settings: string[]): Promise<PlanNode> {
+  const { db } = testDatabase();
+  const captured: { sql: string; bindings: unknown[] }[] = [];
+  const listener = (query: { sql: string; bindings: unknown[] }) => captured.push(query);
+  db.on('query', listener);
+  try {
+    await run();
+  } finally {
+    db.off('query', listener);
+  }
+  const query = captured.at(-1)!;
+  const trx = await db.transaction();
+  try {
+    for (const setting of settings) await trx.raw(setting.startsWith('DROP') ? setting : `SET LOCAL ${setting}`);
+    const result = await trx.raw(`EXPLAIN (FORMAT JSON) ${query.sql.replace(/\$\d+/g, '?')}`, query.bindings as never[]);
+    return result.rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+  } finally {
+    await trx.rollback();
+  }
+}
+
+const NO_SEQ_SCAN = ['enable_seqscan = off'];
+
+describe('the Accounts list’s query plans use the indexes chosen for them', () => {
+  let partner: TestPartner;
+  const clock = clockAt();
+  const base: AccountFilters = { search: '', sort: 'name' };
+
+  before(async () => {
+    partner = await createTestPartner('Plans IT');
+    for (let i = 0; i < 12; i += 1) await purchaseFor(partner, { customerName: `Plan Customer ${i}`, administrator: i % 2 ? 'partner' : 'customer' });
+    await testDatabase().db.raw('ANALYZE customer_accounts');
+  });
+
+  async function secondPage(filters: AccountFilters): Promise<PlanNode> {
+    const { db } = testDatabase();
+    const first = await listAccounts(db, partner.partnerId, filters, { size: 5 }, clock);
+    expect(first.next).to.be.a('string');
+    return planOf(() => listAccounts(db, partner.partnerId, filters, { size: 5, after: first.next }, clock), NO_SEQ_SCAN);
+  }
+
+  it('pages by name along (partner_id, lower(name), id), with no sort', async () => {
+    const scan = pageScan(await secondPage(base));
+    expect(scan['Node Type']).to.equal('Index Scan');
+    expect(scan['Index Name']).to.equal('customer_accounts_partner_name_idx');
+    expect(scan['Index Cond']).to.match(/ROW\(lower\(name\), id\) > ROW\(/);
+  });
+
+  it('pages by expiry along (partner_id, ends_on, id), with no sort', async () => {
+    const scan = pageScan(await secondPage({ ...base, sort: 'expiry' }));
+    expect(scan['Index Name']).to.equal('customer_accounts_partner_ends_on_idx');
+    expect(scan['Index Cond']).to.match(/ROW\(ends_on, id\) > ROW\(/);
+  });
+
+  it('pages newest first along (partner_id, id DESC), with no sort', async () => {
+    const scan = pageScan(await secondPage({ ...base, sort: 'newest' }));
+    expect(scan['Index Name']).to.equal('customer_accounts_partner_newest_idx');
+    expect(scan['Index Cond']).to.match(/id < /);
+  });
+
+  it('searches through the trigram index on lower(name) || \' \' || lower(email)', async () => {
+    const { db } = testDatabase();
+    // With so few rows the partner's own indexes are cheaper; without them, the trigram index must serve.
+    const partnerIndexes = ['customer_accounts_partner_name_idx', 'customer_accounts_partner_newest_idx', 'customer_accounts_partner_ends_on_idx', 'customer_accounts_partner_status_idx'];
+    const plan = await planOf(() => listAccounts(db, partner.partnerId, { ...base, search: 'Customer 1' }, { size: 25 }, clock), [...NO_SEQ_SCAN, `DROP INDEX ${partnerIndexes.join(', ')}`]);
+    const scans = nodes(plan).filter((n) => n['Node Type'] === 'Bitmap Index Scan' && n['Index Name']?.startsWith('customer_accounts'));
+    expect(scans.map((n) => n['Index Name'])).to.deep.equal(['customer_accounts_search_idx']);
+    expect(scans[0]['Index Cond']).to.include("~~ '%customer 1%'");
+  });
+
+  it('counts per status from the covering index alone', async () => {
+    const { db } = testDatabase();
+    const plan = await planOf(() => countAccountsByStatus(db, partner.partnerId, { search: '', productId: 'safe', administrator: 'customer' }, clock), NO_SEQ_SCAN);
+    const scans = nodes(plan).filter((n) => n['Relation Name'] === 'customer_accounts');
+    expect(scans.map((n) => [n['Node Type'], n['Index Name']])).to.deep.equal([['Index Only Scan', 'customer_accounts_partner_status_idx']]);
+  });
+});

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { renderEmail } from '../../lib/emailTemplates.ts';
+
+const context = { brandName: 'Northstar Backup', appUrl: 'https://portal.example.com' };
+
+const invitation = {
+  accountName: 'Ada & Sons "Ltd" <b>',
+  partnerName: 'Acme IT',
+  productName: 'Safe Backup Pro',
+  planName: 'Core',
+  keyCode: 'ABCD-EFGH-JKLM-NPQR',
+  registrationUrl: 'https://portal.example.com/register/abc123?x=1&y=2',
+  expiresAt: '2026-12-10T14:05:00.000Z',
+  downloadUrlWindows: 'https://downloads.example.com/win.exe',
+  downloadUrlMac: 'https://downloads.example.com/mac.dmg',
+};
+
+describe('email templates', () => {
+  it('renders the registration email with the brand, the Complete registration link, the downloads and the key code in both parts', async () => {
+    const email = await renderEmail('registration-invitation', invitation, context);
+    expect(email.subject).to.equal('Complete your Northstar Backup account registration');
+
+    expect(email.html).to.include('href="https://portal.example.com/register/abc123?x=1&amp;y=2"');
+    expect(email.html).to.match(/>Complete registration<\/a>/);
+    expect(email.html).to.include('Install Northstar Backup');
+    expect(email.html).to.include('href="https://downloads.example.com/win.exe"');
+    expect(email.html).to.include('href="https://downloads.example.com/mac.dmg"');
+    expect(email.html).to.include('ABCD-EFGH-JKLM-NPQR');
+    expect(email.html).to.include('10 December 2026 at 14:05 UTC');
+    expect(email.html).not.to.match(/<img|<table|<script/i);
+
+    expect(email.text).to.include('Complete registration:\nhttps://portal.example.com/register/abc123?x=1&y=2\n');
+    expect(email.text).to.include('INSTALL NORTHSTAR BACKUP');
+    expect(email.text).to.include('for Windows: https://downloads.example.com/win.exe');
+    expect(email.text).to.include('for Mac: https://downloads.example.com/mac.dmg');
+    expect(email.text).to.include('   ABCD-EFGH-JKLM-NPQR\n');
+    expect(email.text).to.include('10 December 2026 at 14:05 UTC');
+  });
+
+  it('escapes everything it is given in the HTML part, and prints it as it is in the subject and the text part', async () => {
+    const email = await renderEmail('registration-invitation', invitation, context);
+    expect(email.html).to.include('Hello Ada &amp; Sons &#34;Ltd&#34; &lt;b&gt;,');
+    expect(email.html).not.to.include('<b>');
+    expect(email.text).to.include('Hello Ada & Sons "Ltd" <b>,');
+  });
+
+  it('renders the password reset email with its link in both parts', async () => {
+    const resetUrl = 'https://portal.example.com/portal/reset-password/tok';
+    const email = await renderEmail('password-reset', { name: 'Robin', resetUrl, expiresAt: '2026-12-01T08:00:00.000Z' }, context);
+    expect(email.subject).to.equal('Reset your Northstar Backup password');
+    expect(email.html).to.include(`href="${resetUrl}"`);
+    expect(email.text).to.include(`Reset your password:\n${resetUrl}\n`);
+    expect(email.text).to.include('1 December 2026 at 08:00 UTC');
+  });
+
+  it('keeps the subject on one line whatever the data holds', async () => {
+    const email = await renderEmail('password-reset', { name: 'x', resetUrl: 'https://a.example/r', expiresAt: '2026-12-01T08:00:00Z' }, { ...context, brandName: 'Two\r\nLines' });
+    expect(email.subject).to.equal('Reset your Two Lines password');
+  });
+
+  it('refuses a link that is not a web address, and a template that does not exist', async () => {
+    let error: unknown;
+    await renderEmail('registration-invitation', { ...invitation, registrationUrl: 'javascript:alert(1)' }, context).catch((e) => (error = e));
+    expect(String(error)).to.match(/registrationUrl is not a web address/);
+    error = undefined;
+    await renderEmail('../../layout', {}, context).catch((e) => (error = e));
+    expect(String(error)).to.match(/Unknown email template/);
+  });
+
+  it('fails rather than sending an email with a missing link', async () => {
+    let error: unknown;
+    await renderEmail('password-reset', { name: 'x', expiresAt: '2026-12-01T08:00:00Z' }, context).catch((e) => (error = e));
+    expect(String(error)).to.match(/resetUrl is not defined/);
+  });
+});

@@ -1,0 +1,43 @@
+// The partner's forms about existing accounts: the Accounts tab's filters (read from the
+// address bar) and the hand-over.
+import type { FieldProblems } from '../lib/validation.ts';
+import { emailProblem, queryString, textField } from '../lib/validation.ts';
+import type { Catalog } from '../models/catalog.ts';
+import type { Administrator } from '../models/purchases.ts';
+import { ACCOUNT_SORTS, ACCOUNT_STATUSES, PAGE_SIZES, type AccountFilters, type AccountSort, type AccountStatus } from '../models/accounts.ts';
+import { ADMINISTRATORS } from './purchase.ts';
+
+export function readHandOver(body: unknown): { email: string; problems: FieldProblems } {
+  const email = textField(body, 'email', 320);
+  return { email, problems: { email: emailProblem(email, 'customer email address') } };
+}
+
+export interface AccountListQuery {
+  filters: AccountFilters;
+  size: number;
+  after: string;
+  before: string;
+}
+
+// The Accounts tab's address bar: anything unknown is ignored, never an error.
+export function readAccountListQuery(query: Record<string, unknown>, catalog: Catalog): AccountListQuery {
+  const status = queryString(query.status);
+  const product = queryString(query.product);
+  const administrator = queryString(query.administrator);
+  const sort = queryString(query.sort);
+  const size = Number(queryString(query.size));
+  return {
+    filters: {
+      // Control characters (a NUL above all) are never part of a name or an email.
+      // eslint-disable-next-line no-control-regex
+      search: queryString(query.q, 100).replace(/[\u0000-\u001f\u007f]/g, ''),
+      status: ACCOUNT_STATUSES.some((s) => s.id === status) ? (status as AccountStatus) : undefined,
+      productId: catalog.products.some((p) => p.id === product) ? product : undefined,
+      administrator: ADMINISTRATORS.includes(administrator as Administrator) ? (administrator as Administrator) : undefined,
+      sort: ACCOUNT_SORTS.some((s) => s.id === sort) ? (sort as AccountSort) : 'name',
+    },
+    size: (PAGE_SIZES as readonly number[]).includes(size) ? size : PAGE_SIZES[0],
+    after: queryString(query.after, 2000),
+    before: queryString(query.before, 2000),
+  };
+}

@@ -1,0 +1,40 @@
+// The customer Portal's forms: sign-in, settings and the password reset.
+import type { FieldProblems } from '../lib/validation.ts';
+import { emailProblem, secretField, textField } from '../lib/validation.ts';
+import { ANSWER_MAX_LENGTH, readNewPassword, readSecurityQuestions } from './registration.ts';
+
+export function readSignIn(body: unknown) {
+  const email = textField(body, 'email', 254);
+  const password = secretField(body, 'password');
+  const problems: FieldProblems = {
+    email: email === '' ? 'Enter your email address' : undefined,
+    password: password === '' ? 'Enter your password' : undefined,
+  };
+  return { email, password, problems };
+}
+
+function currentPasswordProblem(password: string): string | undefined {
+  return password === '' ? 'Enter your current password' : undefined;
+}
+
+export function readChangePassword(body: unknown, context: string[]) {
+  const currentPassword = secretField(body, 'currentPassword');
+  const { password, problems } = readNewPassword(body, context);
+  return { currentPassword, password, problems: { currentPassword: currentPasswordProblem(currentPassword), ...problems } };
+}
+
+export function readChangeSecurityQuestions(body: unknown, questionIds: number[]) {
+  const currentPassword = secretField(body, 'currentPassword');
+  const questions = readSecurityQuestions(body, questionIds);
+  return { ...questions, currentPassword, problems: { ...questions.problems, currentPassword: currentPasswordProblem(currentPassword) } };
+}
+
+export function readForgotPassword(body: unknown) {
+  const email = textField(body, 'email', 254);
+  return { email, problems: { email: emailProblem(email, 'email address') } as FieldProblems };
+}
+
+export function readResetAnswer(body: unknown) {
+  const answer = textField(body, 'answer', ANSWER_MAX_LENGTH + 50);
+  return { answer, problems: { answer: answer === '' ? 'Enter your answer' : undefined } as FieldProblems };
+}

@@ -1,0 +1,109 @@
+// The partner's New purchase form.
+import type { FieldProblems } from '../lib/validation.ts';
+import { emailProblem, textField } from '../lib/validation.ts';
+import { TERMS_IN_YEARS, type Catalog } from '../models/catalog.ts';
+import type { Administrator } from '../models/purchases.ts';
+
+export const CUSTOMER_NAME_MAX_LENGTH = 200;
+
+// What the form holds, as typed: shown again when something is wrong.
+export interface PurchaseFormValues {
+  customerName: string;
+  customerEmail: string;
+  product: string;
+  plan: string;
+  computers: string;
+  term: string;
+  administrator: string;
+}
+
+// A checked purchase, waiting on the review page to be completed.
+export interface PurchaseDraft {
+  customerName: string;
+  customerEmail: string;
+  productId: string;
+  planId: string;
+  computers: number;
+  termYears: number;
+  administrator: Administrator;
+}
+
+// req.session.purchase: the draft and the review page's one-time purchase key. A new key
+// comes with every new draft, so a stale review page in another tab cannot buy this one.
+export interface PurchaseJourney {
+  draft: PurchaseDraft;
+  purchaseKey: string;
+  // Set once the purchase is placed: going back to the review page then shows the account.
+  accountId?: number;
+}
+
+export const ADMINISTRATORS: Administrator[] = ['partner', 'customer'];
+
+export function purchaseFormValues(draft: PurchaseDraft): PurchaseFormValues {
+  return {
+    customerName: draft.customerName,
+    customerEmail: draft.customerEmail,
+    product: draft.productId,
+    plan: draft.planId,
+    computers: String(draft.computers),
+    term: String(draft.termYears),
+    administrator: draft.administrator,
+  };
+}
+
+function computersProblem(computers: string, min: number, max: number): string | undefined {
+  if (computers === '') return 'Enter the number of computers';
+  if (!/^\d+$/.test(computers)) return 'Number of computers must be a whole number, like 5';
+  const n = Number(computers);
+  if (n < min || n > max) return `Number of computers must be between ${min} and ${max}`;
+  return undefined;
+}
+
+export function readPurchase(body: unknown, catalog: Catalog): { values: PurchaseFormValues; draft?: PurchaseDraft; problems: FieldProblems } {
+  const values: PurchaseFormValues = {
+    customerName: textField(body, 'customerName', 1000),
+    customerEmail: textField(body, 'customerEmail', 320),
+    product: textField(body, 'product', 100),
+    plan: textField(body, 'plan', 100),
+    computers: textField(body, 'computers', 20).replace(/[\s,]/g, ''),
+    term: textField(body, 'term', 10),
+    administrator: textField(body, 'administrator', 20),
+  };
+  const product = catalog.products.find((p) => p.id === values.product);
+  const plan = catalog.plans.find((p) => p.id === values.plan);
+  // Safe is for one computer: the field is fixed at 1, and an empty field means 1.
+  if (product && product.maxComputers === 1 && values.computers === '') values.computers = '1';
+
+  const problems: FieldProblems = {
+    customerName:
+      values.customerName === ''
+        ? 'Enter the customer name'
+        : values.customerName.length > CUSTOMER_NAME_MAX_LENGTH
+          ? `Customer name must be ${CUSTOMER_NAME_MAX_LENGTH} characters or fewer`
+          : undefined,
+    customerEmail: emailProblem(values.customerEmail, 'customer email address'),
+    product: product ? undefined : 'Choose a product',
+    plan: !plan ? 'Choose a plan' : product && plan.productId !== product.id ? `Choose a plan of ${product.name}` : undefined,
+    computers: !product
+      ? undefined
+      : product.maxComputers === 1 && values.computers !== '1'
+        ? `${product.name} is for 1 computer only: enter 1`
+        : computersProblem(values.computers, product.minComputers, product.maxComputers),
+    term: TERMS_IN_YEARS.some((t) => String(t) === values.term) ? undefined : 'Choose a term',
+    administrator: ADMINISTRATORS.includes(values.administrator as Administrator) ? undefined : 'Choose who will be the account administrator',
+  };
+  if (Object.values(problems).some(Boolean) || !product || !plan) return { values, problems };
+  return {
+    values,
+    problems,
+    draft: {
+      customerName: values.customerName,
+      customerEmail: values.customerEmail,
+      productId: product.id,
+      planId: plan.id,
+      computers: Number(values.computers),
+      termYears: Number(values.term),
+      administrator: values.administrator as Administrator,
+    },
+  };
+}
