@@ -11,7 +11,7 @@ import {
   STATUS_LABELS,
   backupState,
   clockAt,
-  countAccountsByStatus,
+  countAccountsByStatusCached,
   eachAccountBatch,
   findAccountForPartner,
   listAccounts,
@@ -48,7 +48,7 @@ export function index(deps: RouterDeps): RequestHandler {
     const clock = clockAt();
     const [page, counts] = await Promise.all([
       listAccounts(deps.db, partnerId, filters, { size, after, before }, clock),
-      countAccountsByStatus(deps.db, partnerId, filters, clock),
+      countAccountsByStatusCached(deps.db, partnerId, filters, clock),
     ]);
     const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator);
     res.render('partner/accounts', {

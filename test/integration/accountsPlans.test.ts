@@ -94,7 +94,13 @@ describe('the Accounts list’s query plans use the indexes chosen for them', ()
   it('searches through the trigram index on lower(name) || \' \' || lower(email)', async () => {
     const { db } = testDatabase();
     // With so few rows the partner's own indexes are cheaper; without them, the trigram index must serve.
-    const partnerIndexes = ['customer_accounts_partner_name_idx', 'customer_accounts_partner_newest_idx', 'customer_accounts_partner_ends_on_idx', 'customer_accounts_partner_status_idx'];
+    const partnerIndexes = [
+      'customer_accounts_partner_name_idx',
+      'customer_accounts_partner_newest_idx',
+      'customer_accounts_partner_ends_on_idx',
+      'customer_accounts_partner_status_idx',
+      'customer_accounts_partner_status_name_idx',
+    ];
     const plan = await planOf(() => listAccounts(db, partner.partnerId, { ...base, search: 'Customer 1' }, { size: 25 }, clock), [...NO_SEQ_SCAN, `DROP INDEX ${partnerIndexes.join(', ')}`]);
     const scans = nodes(plan).filter((n) => n['Node Type'] === 'Bitmap Index Scan' && n['Index Name']?.startsWith('customer_accounts'));
     expect(scans.map((n) => n['Index Name'])).to.deep.equal(['customer_accounts_search_idx']);
@@ -103,8 +109,21 @@ describe('the Accounts list’s query plans use the indexes chosen for them', ()
 
   it('counts per status from the covering index alone', async () => {
     const { db } = testDatabase();
-    const plan = await planOf(() => countAccountsByStatus(db, partner.partnerId, { search: '', productId: 'safe', administrator: 'customer' }, clock), NO_SEQ_SCAN);
+    // On a dozen rows any index of the partner's is cheap; the status-and-name index is left
+    // out so the plan shows whether the covering index can serve the counts alone.
+    const plan = await planOf(
+      () => countAccountsByStatus(db, partner.partnerId, { search: '', productId: 'safe', administrator: 'customer' }, clock),
+      [...NO_SEQ_SCAN, 'DROP INDEX customer_accounts_partner_status_name_idx'],
+    );
     const scans = nodes(plan).filter((n) => n['Relation Name'] === 'customer_accounts');
     expect(scans.map((n) => [n['Node Type'], n['Index Name']])).to.deep.equal([['Index Only Scan', 'customer_accounts_partner_status_idx']]);
+  });
+
+  it('filters by status in name order along (partner_id, status, lower(name), id)', async () => {
+    const { db } = testDatabase();
+    const plan = await planOf(() => listAccounts(db, partner.partnerId, { ...base, status: 'pending' }, { size: 25 }, clock), NO_SEQ_SCAN);
+    const scan = pageScan(plan);
+    expect(scan['Index Name']).to.equal('customer_accounts_partner_status_name_idx');
+    expect(scan['Index Cond']).to.match(/status = 'pending_registration'/);
   });
 });

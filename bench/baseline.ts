@@ -1,0 +1,91 @@
+// The bare-metal baseline for `npm run bench`: node:http and pg, no framework, no session,
+// no template engine. It runs the Accounts tab's first-page query and writes the same
+// table HTML. The SQL text is taken once, at start, from the app's own model function
+// (knex's query event), so both sides run exactly the same query; serving uses only pg.
+import http from 'node:http';
+import pg from 'pg';
+import { createKnex } from '../lib/db.ts';
+import { clockAt, listAccounts, STATUS_LABELS, ADMINISTRATOR_LABELS, type AccountStatus } from '../models/accounts.ts';
+import { date } from '../lib/format.ts';
+
+const port = Number(process.env.PORT ?? 3200);
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL is required');
+
+async function captureFirstPageQuery(): Promise<{ text: string; values: unknown[]; partnerIndex: number }> {
+  const db = createKnex(databaseUrl!, 1);
+  let captured: { sql: string; bindings: unknown[] } | undefined;
+  db.on('query', (query: { sql: string; bindings: unknown[] }) => {
+    captured ??= query;
+  });
+  await listAccounts(db, 1, { search: '', sort: 'name' }, { size: 25 }, clockAt());
+  await db.destroy();
+  if (!captured) throw new Error('No query captured');
+  let n = 0;
+  const text = captured.sql.includes('$1') ? captured.sql : captured.sql.replace(/\?/g, () => `$${++n}`);
+  // Captured for partner 1: that binding is the one each request sets.
+  return { text, values: captured.bindings, partnerIndex: captured.bindings.indexOf(1) };
+}
+
+const escapeHtml = (value: unknown) =>
+  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const TAG: Record<AccountStatus, string> = { active: 'tag--active', pending: 'tag--pending', link_expired: 'tag--link-expired', expired: 'tag--expired' };
+
+interface Row {
+  id: number;
+  name: string;
+  email: string;
+  product_name: string;
+  plan_name: string;
+  computers_used: number;
+  computers_allowed: number;
+  administrator: 'partner' | 'customer';
+  status: AccountStatus;
+  ends_on: string;
+}
+
+function page(rows: Row[]): string {
+  const body = rows
+    .map(
+      (r) => `<tr>
+<td><a href="/partner/accounts/${r.id}">${escapeHtml(r.name)}</a></td>
+<td>${escapeHtml(r.email)}</td>
+<td>${escapeHtml(r.product_name)} <span class="muted">${escapeHtml(r.plan_name)}</span></td>
+<td class="numeric">${r.computers_used} of ${r.computers_allowed}</td>
+<td>${ADMINISTRATOR_LABELS[r.administrator]}</td>
+<td><span class="tag ${TAG[r.status]}">${STATUS_LABELS[r.status]}</span></td>
+<td>${date(r.ends_on)}</td>
+</tr>`,
+    )
+    .join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Accounts</title><link rel="stylesheet" href="/css/app.css"></head><body><main><h1>Accounts</h1>
+<div class="table-wrap"><table class="table table--compact"><caption class="visually-hidden">Customer accounts</caption>
+<thead><tr><th scope="col">Account</th><th scope="col">Email</th><th scope="col">Product and plan</th><th scope="col" class="numeric">Computers</th><th scope="col">Administrator</th><th scope="col">Status</th><th scope="col">Expires on</th></tr></thead>
+<tbody>${body}</tbody></table></div></main></body></html>`;
+}
+
+const query = await captureFirstPageQuery();
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname !== '/accounts') {
+    res.writeHead(404).end();
+    return;
+  }
+  const values = [...query.values];
+  values[query.partnerIndex] = Number(url.searchParams.get('partner') ?? 1);
+  pool.query(query.text, values).then(
+    (result) => {
+      const html = page(result.rows as Row[]);
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
+      res.end(html);
+    },
+    (error: Error) => {
+      res.writeHead(500).end(error.message);
+    },
+  );
+});
+server.listen(port, '127.0.0.1', () => console.log(`baseline listening on ${port}`));
+process.on('SIGTERM', () => server.close(() => pool.end().then(() => process.exit(0))));
