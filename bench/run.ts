@@ -161,7 +161,7 @@ async function main(): Promise<void> {
 
     const partnerCookie = await signIn(appUrl, paths.partner.signIn, BIG_PARTNER_EMAIL, BENCH_PASSWORD);
     const customerCookie = await signIn(appUrl, paths.portal.signIn, facts.customerEmail, BENCH_PASSWORD);
-    const deep = await deepPageUrl(appUrl, partnerCookie, `${paths.partner.accounts}?size=100`, 100, 2000);
+    const deep = await deepPageUrl(appUrl, partnerCookie, paths.partner.accounts, 25, 2000);
 
     const results: Measured[] = [];
     const run = async (page: string, url: string, cookie: string | undefined, pid?: number) => {

@@ -53,6 +53,14 @@ function refused(status: number, json: Record<string, unknown>): never {
   fail(`The portal refused (${status}${typeof json.error === 'string' ? ` ${json.error}` : ''}): ${message}`, false);
 }
 
+// A device token is base64url and may start with a dash, which parseArgs would take for an
+// option of its own: the token is joined to its option first.
+function joinDeviceToken(args: string[]): string[] {
+  const at = args.indexOf('--device-token');
+  if (at === -1 || at + 1 >= args.length) return args;
+  return [...args.slice(0, at), `--device-token=${args[at + 1]}`, ...args.slice(at + 2)];
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'help' || command === '--help') {
   console.log(USAGE);
@@ -62,7 +70,7 @@ if (command === undefined) fail('Say what to do: activate or backup.');
 if (command !== 'activate' && command !== 'backup') fail(`Unknown command "${command}": use activate or backup.`);
 
 const values = parse(
-  rest,
+  joinDeviceToken(rest),
   command === 'activate'
     ? { 'key-code': { type: 'string' }, 'computer-name': { type: 'string' }, platform: { type: 'string' } }
     : { 'device-token': { type: 'string' }, bytes: { type: 'string' }, files: { type: 'string' } },

@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger.ts';
 import { connectDatabase, migrateLatest } from '../lib/db.ts';
 import { contextWords, hashSecret, passwordProblem } from '../lib/passwords.ts';
 import { emailProblem } from '../lib/validation.ts';
+import { paths } from '../lib/paths.ts';
 import { createPartnerWithOwner, EmailInUseError } from '../models/partners.ts';
 
 const USAGE = 'Usage: npm run create-partner -- --company "Acme IT" --name "Pat Lee" --email pat@acme.example --password "a long passphrase"';
@@ -53,7 +54,7 @@ try {
   await migrateLatest(database.db);
   const { partnerId, userId } = await createPartnerWithOwner(database.db, { company, name, email, passwordHash: await hashSecret(password) });
   console.log(`Created partner "${company}" (id ${partnerId}) with owner ${name} <${email}> (user id ${userId}).`);
-  console.log(`They can sign in at ${config.appUrl}/partner/sign-in`);
+  console.log(`They can sign in at ${config.appUrl}${paths.partner.signIn}`);
 } catch (error) {
   if (error instanceof EmailInUseError) {
     console.error(`The email address ${email} is already in use: choose another.`);

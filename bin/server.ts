@@ -9,7 +9,7 @@ import { createApp } from '../app.ts';
 import { paths } from '../lib/paths.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../lib/deliveryWorker.ts';
-import { DEMO_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
+import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
@@ -44,7 +44,8 @@ server.listen(config.port, () => {
   const lines = [`${config.brandName} Partner Portal is running at ${config.appUrl}${paths.partner.signIn} (port ${port}, ${config.env})`];
   if (database.embedded) lines.push('Database: embedded PostgreSQL in data/postgres');
   if (showDemo) {
-    lines.push(`Demo sign-in: ${DEMO_SIGN_IN.email} / ${DEMO_SIGN_IN.password}`);
+    lines.push(`Demo partner sign-in: ${DEMO_PARTNER_SIGN_IN.email} / ${DEMO_PARTNER_SIGN_IN.password}`);
+    lines.push(`Demo customer sign-in, at ${config.appUrl}${paths.portal.signIn}: ${DEMO_CUSTOMER_SIGN_IN.email} / ${DEMO_CUSTOMER_SIGN_IN.password}`);
   }
   if (!config.smtpUrl) lines.push(`Mail: no SMTP_URL, emails are kept in the developer mailbox at ${config.appUrl}${paths.devMailbox.index}`);
   if (!config.runWorker) lines.push('Mail: RUN_WORKER=false, the email delivery worker runs apart (npm run worker)');
@@ -56,7 +57,7 @@ server.listen(config.port, () => {
 });
 
 async function isDemoPresent(): Promise<boolean> {
-  return Boolean(await db('partner_users').whereRaw('lower(email) = ?', [DEMO_SIGN_IN.email]).first('id'));
+  return Boolean(await db('partner_users').whereRaw('lower(email) = ?', [DEMO_PARTNER_SIGN_IN.email]).first('id'));
 }
 
 let stopping = false;

@@ -1,10 +1,10 @@
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import type { Knex } from 'knex';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { verifyAgainstNothing, verifySecret } from './passwords.ts';
 import { recordSignInFailure, recordSignInSuccess, signInPausedMessage, type SignInScope } from './signInThrottle.ts';
-import { startSessionClock } from './session.ts';
+import { SESSION_COOKIE, startSessionClock } from './session.ts';
 import { paths } from './paths.ts';
 
 export type PartnerRole = 'owner' | 'admin' | 'staff';
@@ -21,6 +21,8 @@ export interface SessionUser {
   partnerName?: string;
   role?: PartnerRole;
   customerAccountId?: number;
+  // A customer's product ('safe', 'safe-backup-pro'): it names the Portal's first tab.
+  productId?: string;
 }
 
 export interface SignInCandidate {
@@ -30,9 +32,9 @@ export interface SignInCandidate {
 
 export type FindSignInCandidate = (db: Knex, email: string) => Promise<SignInCandidate | undefined>;
 
-export const WRONG_CREDENTIALS = 'The email address or password is not right. Check them and try again.';
+const WRONG_CREDENTIALS = 'The email address or password is not right. Check them and try again.';
 
-export interface SignInInfo {
+interface SignInInfo {
   message: string;
 }
 
@@ -64,19 +66,38 @@ function localStrategy(db: Knex, scope: SignInScope, find: FindSignInCandidate, 
 export interface AuthOptions {
   findPartner: FindSignInCandidate;
   onPartnerSignIn: (req: Request, user: SessionUser) => Promise<void>;
-  findCustomer?: FindSignInCandidate;
-  onCustomerSignIn?: (req: Request, user: SessionUser) => Promise<void>;
+  findCustomer: FindSignInCandidate;
+  onCustomerSignIn: (req: Request, user: SessionUser) => Promise<void>;
 }
 
 export function createPassport(db: Knex, options: AuthOptions): passport.PassportStatic {
   const instance = new passport.Passport() as passport.PassportStatic;
   instance.use('partner', localStrategy(db, 'partner', options.findPartner, options.onPartnerSignIn));
-  if (options.findCustomer && options.onCustomerSignIn) {
-    instance.use('customer', localStrategy(db, 'customer', options.findCustomer, options.onCustomerSignIn));
-  }
+  instance.use('customer', localStrategy(db, 'customer', options.findCustomer, options.onCustomerSignIn));
   instance.serializeUser((user, done) => done(null, user));
   instance.deserializeUser((user: SessionUser, done) => done(null, user));
   return instance;
+}
+
+export type CredentialsCheck = { user: SessionUser } | { user: false; message: string };
+
+// Checks an email and password with the strategy of that kind of user (throttled, as long
+// for a wrong email as for a wrong password) without signing in yet.
+export function checkCredentials(
+  instance: passport.PassportStatic,
+  scope: SignInScope,
+  req: Request,
+  res: Response,
+  credentials: { email: string; password: string },
+): Promise<CredentialsCheck> {
+  // The strategy reads the body: it gets the two fields as the form read them, nothing else.
+  req.body = { email: credentials.email, password: credentials.password };
+  return new Promise((resolve, reject) => {
+    instance.authenticate(scope, { session: false }, (error: unknown, user: SessionUser | false, info?: SignInInfo) => {
+      if (error) return reject(error);
+      resolve(user ? { user } : { user: false, message: info?.message ?? WRONG_CREDENTIALS });
+    })(req, res, reject);
+  });
 }
 
 // Signs the user in on a fresh session (passport regenerates it) and starts its clocks.
@@ -90,14 +111,15 @@ export function signIn(req: Request, user: SessionUser): Promise<void> {
   });
 }
 
-// Signs out and destroys the session in the store, not only in the cookie.
-export function signOut(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => {
+// Signs out: the session is destroyed in the store, not only forgotten, and its cookie cleared.
+export async function signOut(req: Request, res: Response): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
     req.logout({ keepSessionInfo: false }, (error) => {
       if (error) return reject(error);
       req.session.destroy((destroyError) => (destroyError ? reject(destroyError) : resolve()));
     });
   });
+  res.clearCookie(SESSION_COOKIE, { path: '/' });
 }
 
 // Partner pages: anyone else (nobody, or a customer) is sent to the partner sign-in.

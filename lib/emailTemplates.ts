@@ -1,7 +1,7 @@
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Config } from './config.ts';
-import type { EmailTemplate } from './outbox.ts';
+import { EMAIL_TEMPLATES, type EmailTemplate } from './outbox.ts';
 import { projectRoot } from './projectRoot.ts';
 import * as format from './format.ts';
 
@@ -13,8 +13,6 @@ export interface RenderedEmail {
   html: string;
   text: string;
 }
-
-export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['registration-invitation', 'password-reset'];
 
 const emailsDirectory = path.join(projectRoot, 'views', 'emails');
 

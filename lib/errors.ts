@@ -48,7 +48,7 @@ export function errorHandler(logger: Logger, isProduction: boolean): ErrorReques
       view = status === 404 ? 'errors/notFound' : 'errors/problem';
     } else if (e?.code === 'EBADCSRFTOKEN') {
       status = 403;
-      message = 'This form has expired or was already sent. Go back, reload the page and try again.';
+      message = 'This form has expired or was already sent.';
       view = 'errors/formExpired';
     } else if (isDatabaseUnavailable(error)) {
       status = 503;

@@ -11,11 +11,22 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
   timeZoneName: 'short',
 });
 
+// Lists show the same few hundred days over and over; Intl formatting is not cheap.
+const formattedDays = new Map<string, string>();
+
 // A 'YYYY-MM-DD' calendar day, or an instant shown as its UTC day.
 export function date(value: string | Date | null | undefined): string {
   if (!value) return '';
-  const d = typeof value === 'string' ? new Date(`${value.slice(0, 10)}T00:00:00Z`) : value;
-  return Number.isNaN(d.getTime()) ? '' : dayFormat.format(d);
+  if (typeof value !== 'string') return Number.isNaN(value.getTime()) ? '' : dayFormat.format(value);
+  const day = value.slice(0, 10);
+  let text = formattedDays.get(day);
+  if (text === undefined) {
+    const d = new Date(`${day}T00:00:00Z`);
+    text = Number.isNaN(d.getTime()) ? '' : dayFormat.format(d);
+    if (formattedDays.size > 5000) formattedDays.clear();
+    formattedDays.set(day, text);
+  }
+  return text;
 }
 
 export function dateTime(value: Date | string | null | undefined): string {

@@ -9,13 +9,17 @@ export const BCRYPT_COST = 12;
 // zxcvbn-ts's list of ~50,000 passwords most seen in breaches, maintained upstream.
 const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
 
-function isCommon(password: string, context: string[]): boolean {
+function isCommon(password: string): boolean {
   const lower = password.toLowerCase();
   if (commonPasswords.has(lower)) return true;
   // "password123456" and "qwerty!!!!!!" are the same guess with something stuck on the end.
   const stem = lower.replace(/[\d\W_]+$/u, '');
   if (stem.length >= 4 && commonPasswords.has(stem)) return true;
-  if (/^(.)\1+$/u.test(password)) return true;
+  return /^(.)\1+$/u.test(password);
+}
+
+function containsContext(password: string, context: string[]): boolean {
+  const lower = password.toLowerCase();
   return context.some((word) => word.length >= 4 && lower.includes(word.toLowerCase()));
 }
 
@@ -26,7 +30,8 @@ export function passwordProblem(password: string, context: string[] = []): strin
   if (length === 0) return 'Enter a password';
   if (length < PASSWORD_MIN_LENGTH) return `Password must be at least ${PASSWORD_MIN_LENGTH} characters`;
   if (length > PASSWORD_MAX_LENGTH) return `Password must be ${PASSWORD_MAX_LENGTH} characters or fewer`;
-  if (isCommon(password, context)) return 'This password is too common or easy to guess: choose a different one';
+  if (isCommon(password)) return 'This password is too common or easy to guess: choose a different one';
+  if (containsContext(password, context)) return 'Choose a password that does not contain your name, email address or company';
   return undefined;
 }
 

@@ -55,4 +55,8 @@ export const paths = {
   },
 } as const;
 
-export type Paths = typeof paths;
+// A route pattern from a path builder: paths.partner.account(':accountId') comes back encoded
+// (%3AaccountId), so the parameter's colon is restored for the router.
+export function routePattern(build: (param: string) => string, param: string): string {
+  return decodeURIComponent(build(`:${param}`));
+}

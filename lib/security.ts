@@ -21,3 +21,9 @@ export function securityHeaders(): RequestHandler {
     crossOriginEmbedderPolicy: false,
   });
 }
+
+// Pages with personal data, live links or tokens: no cache, the browser's included, keeps them.
+export const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  next();
+};

@@ -50,3 +50,9 @@ export function emailProblem(email: string, label = 'email address'): string | u
 export function queryString(value: unknown, maxLength = 200): string {
   return typeof value === 'string' ? value.trim().slice(0, maxLength) : '';
 }
+
+// A row id from the address (a path segment, or a page cursor such as ?before=): a plain
+// positive whole number, or undefined, which callers treat as no such row or the first page.
+export function idFrom(value: unknown): number | undefined {
+  return typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+}

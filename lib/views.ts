@@ -25,6 +25,9 @@ export function setUpViews(app: Express, config: Config): void {
   app.set('views', viewsDirectory);
   app.set('view engine', 'ejs');
   app.engine('ejs', renderWithLayout as Parameters<Express['engine']>[1]);
+  // Includes are written from the views folder ('/partials/field'): resolved without a
+  // file-system look-up on every render, as relative ones would be.
+  app.set('view options', { root: viewsDirectory });
   if (config.isProduction) app.enable('view cache');
   Object.assign(app.locals, {
     brandName: config.brandName,

@@ -1,11 +1,10 @@
 import type { Knex } from 'knex';
-import type { Config } from '../lib/config.ts';
 import type { SessionUser } from '../lib/auth.ts';
 import { NotFoundError } from '../lib/errors.ts';
 import * as format from '../lib/format.ts';
 import { takeHit, type Limit, type LimitState } from '../lib/rateLimit.ts';
 import { recordAudit } from './audit.ts';
-import { issueInvitation } from './registrationInvitations.ts';
+import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
 import type { Administrator } from './purchases.ts';
 
 // The partner's customer accounts: the Accounts tab (search, filters, sort, counts, keyset
@@ -162,6 +161,8 @@ export interface AccountPage {
   // Cursors for the neighbouring pages; undefined where there is none.
   next: string | undefined;
   previous: string | undefined;
+  // The partner's accounts_version when the page was read (undefined for an empty page).
+  accountsVersion: number | undefined;
 }
 
 export interface PageRequest {
@@ -172,6 +173,7 @@ export interface PageRequest {
 
 interface PageRow extends AccountRow {
   sortKey: CursorKey;
+  accountsVersion: number;
 }
 
 // One page of the partner's accounts. The page is cut from customer_accounts alone, in the
@@ -210,6 +212,8 @@ async function fetchPage(
       'pl.name as plan_name',
       's.computers_allowed',
       db.raw('(SELECT count(*) FROM installations i WHERE i.subscription_id = s.id)::int AS computers_used'),
+      // Read with the page, so checking whether the cached counts still hold costs no extra round trip.
+      db.raw('(SELECT accounts_version FROM partners WHERE id = ?) AS accounts_version', [partnerId]),
     )
     .orderByRaw(pageColumns.map((c) => `${c} ${direction}`).join(', '));
   return rows.map((r) => ({
@@ -224,6 +228,7 @@ async function fetchPage(
     status: r.status,
     endsOn: r.ends_on,
     sortKey: filters.sort === 'name' ? [r.sort_name, r.id] : filters.sort === 'expiry' ? [r.ends_on, r.id] : [r.id],
+    accountsVersion: Number(r.accounts_version),
   }));
 }
 
@@ -236,7 +241,8 @@ export async function listAccounts(db: Knex, partnerId: number, filters: Account
   if (before) shown.reverse();
   const cursor = (row: PageRow | undefined) => (row ? encodeCursor({ sort: filters.sort, key: row.sortKey }) : undefined);
   return {
-    rows: shown.map(({ sortKey: _key, ...row }) => row),
+    rows: shown.map(({ sortKey: _key, accountsVersion: _version, ...row }) => row),
+    accountsVersion: rows[0]?.accountsVersion,
     next: before ? cursor(shown.at(-1)) : more ? cursor(shown.at(-1)) : undefined,
     previous: before ? (more ? cursor(shown[0]) : undefined) : after ? cursor(shown[0]) : undefined,
   };
@@ -271,9 +277,9 @@ export async function countAccountsByStatusCached(
   partnerId: number,
   filters: Omit<AccountFilters, 'sort' | 'status'>,
   clock = clockAt(),
+  knownVersion?: number,
 ): Promise<StatusCounts> {
-  const partner = await db('partners').where({ id: partnerId }).first('accounts_version');
-  const version = Number(partner?.accounts_version ?? 0);
+  const version = knownVersion ?? Number((await db('partners').where({ id: partnerId }).first('accounts_version'))?.accounts_version ?? 0);
   const key = JSON.stringify([partnerId, filters.search, filters.productId ?? '', filters.administrator ?? '']);
   const cached = countsCache.get(key);
   if (cached && cached.version === version && cached.today === clock.today && clock.now.getTime() - cached.at < COUNTS_MAX_AGE_MS) {
@@ -293,7 +299,7 @@ export async function* eachAccountBatch(db: Knex, partnerId: number, filters: Ac
   for (;;) {
     const rows = await fetchPage(db, partnerId, filters, clock, batchSize, key, false);
     if (rows.length === 0) return;
-    yield rows.map(({ sortKey: _key, ...row }) => row);
+    yield rows.map(({ sortKey: _key, accountsVersion: _version, ...row }) => row);
     if (rows.length < batchSize) return;
     key = rows[rows.length - 1].sortKey;
   }
@@ -339,13 +345,6 @@ export interface AccountDetails {
       }
     | undefined;
   installations: InstallationRow[];
-}
-
-const ACCOUNT_ID = /^[1-9]\d{0,15}$/;
-
-// An id from a URL: anything but a plain positive number is no account at all.
-export function parseAccountId(value: unknown): number | undefined {
-  return typeof value === 'string' && ACCOUNT_ID.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
 }
 
 // The account's name, when it is one of the partner's; otherwise a 404.
@@ -465,8 +464,6 @@ export function backupState(lastBackupAt: Date | null, activatedAt: Date, now = 
 }
 
 // ---- Actions on an account ----
-
-type InvitationConfig = Pick<Config, 'appUrl' | 'registrationLinkDays' | 'brandName' | 'downloadUrlWindows' | 'downloadUrlMac'>;
 
 export interface ActionContext {
   address?: string;

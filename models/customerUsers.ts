@@ -37,12 +37,15 @@ interface CustomerUserRow {
   account_id: number;
   partner_id: number;
   account_name: string;
+  product_id: string;
 }
 
-const USER_COLUMNS = ['u.id', 'u.email', 'u.first_name', 'u.last_name', 'a.id as account_id', 'a.partner_id', 'a.name as account_name'];
+const USER_COLUMNS = ['u.id', 'u.email', 'u.first_name', 'u.last_name', 'a.id as account_id', 'a.partner_id', 'a.name as account_name', 's.product_id'];
 
 function customerUsers(db: Knex | Knex.Transaction) {
-  return db('customer_users as u').join('customer_accounts as a', 'a.id', 'u.customer_account_id');
+  return db('customer_users as u')
+    .join('customer_accounts as a', 'a.id', 'u.customer_account_id')
+    .join('subscriptions as s', 's.customer_account_id', 'a.id');
 }
 
 // A Safe customer gives no name: the account's name (as the partner typed it) stands in.
@@ -56,6 +59,7 @@ export function customerSessionUser(row: CustomerUserRow): SessionUser {
     email: row.email,
     partnerId: row.partner_id,
     customerAccountId: row.account_id,
+    productId: row.product_id,
   };
 }
 

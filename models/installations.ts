@@ -13,10 +13,8 @@ export interface ActivationInput {
 
 export interface Activation {
   installationId: number;
-  customerAccountId: number;
   serialNumber: string;
   deviceToken: string; // handed to the device once; only its hash is kept
-  reinstalled: boolean;
 }
 
 export type ActivationRefusal = 'unknown_key_code' | 'subscription_ended' | 'subscription_full';
@@ -102,13 +100,7 @@ export async function activateInstallation(
       address: context.address,
       details: { computerName, platform: input.platform, serialNumber },
     });
-    return {
-      installationId,
-      customerAccountId: subscription.customer_account_id,
-      serialNumber,
-      deviceToken: token,
-      reinstalled: Boolean(existing),
-    };
+    return { installationId, serialNumber, deviceToken: token };
   });
 }
 
@@ -135,7 +127,6 @@ export interface BackupReport {
 }
 
 export interface RecordedBackup {
-  backupId: number;
   serialNumber: string;
   completedAt: Date;
   bytes: number;
@@ -156,7 +147,7 @@ export async function recordBackup(db: Knex, deviceToken: string, report: Backup
 
     const same = { installation_id: installation.id, completed_at: report.completedAt, bytes: report.bytes, files: report.files };
     const earlier = await trx('backups').where(same).first('id');
-    const backupId: number = earlier ? earlier.id : (await trx('backups').insert(same).returning('id'))[0].id;
+    if (!earlier) await trx('backups').insert(same);
 
     await trx('installations')
       .where({ id: installation.id })
@@ -165,7 +156,6 @@ export async function recordBackup(db: Knex, deviceToken: string, report: Backup
     const { last_backup_at: lastBackupAt } = await trx('installations').where({ id: installation.id }).first('last_backup_at');
 
     return {
-      backupId,
       serialNumber: installation.serial_number,
       completedAt: report.completedAt,
       bytes: report.bytes,

@@ -1,13 +1,6 @@
 import type { Knex } from 'knex';
-import type { PartnerRole, SignInCandidate } from '../lib/auth.ts';
-
-export interface PartnerUserRow {
-  id: number;
-  partner_id: number;
-  name: string;
-  email: string;
-  role: PartnerRole;
-}
+import type { SignInCandidate } from '../lib/auth.ts';
+import { recordAudit } from './audit.ts';
 
 export async function findPartnerUserForSignIn(db: Knex, email: string): Promise<SignInCandidate | undefined> {
   const row = await db('partner_users as u')
@@ -30,10 +23,6 @@ export async function findPartnerUserForSignIn(db: Knex, email: string): Promise
   };
 }
 
-export async function partnerEmailInUse(db: Knex, email: string): Promise<boolean> {
-  return Boolean(await db('partner_users').whereRaw('lower(email) = lower(?)', [email]).first('id'));
-}
-
 export class EmailInUseError extends Error {
   constructor(email: string) {
     super(`The email address ${email} is already used by a partner user`);
@@ -52,12 +41,10 @@ export async function createPartnerWithOwner(
       const [user] = await trx('partner_users')
         .insert({ partner_id: partner.id, name: input.name, email: input.email, password_hash: input.passwordHash, role: 'owner' })
         .returning('id');
-      await trx('audit_events').insert({
-        partner_id: partner.id,
-        actor_type: 'system',
-        actor_name: 'create-partner command',
+      await recordAudit(trx, { type: 'system', name: 'create-partner command' }, {
+        partnerId: partner.id,
         action: 'partner.created',
-        details: JSON.stringify({ company: input.company, ownerEmail: input.email }),
+        details: { company: input.company, ownerEmail: input.email },
       });
       return { partnerId: partner.id, userId: user.id };
     });

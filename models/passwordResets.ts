@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../lib/config.ts';
 import type { SessionUser } from '../lib/auth.ts';
-import { hashToken, newToken } from '../lib/codes.ts';
+import { hashToken, isTokenShaped, newToken } from '../lib/codes.ts';
 import { hashSecret } from '../lib/passwords.ts';
 import { enqueueEmail } from '../lib/outbox.ts';
 import { paths } from '../lib/paths.ts';
@@ -17,8 +17,6 @@ export interface PasswordReset {
   customerUserId: number;
   questionText: string;
 }
-
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 // Queues a reset link for the customer user with this email, if there is one. The caller
 // answers the same either way; only the newest link of a user works.
@@ -60,7 +58,7 @@ function resets(db: Knex | Knex.Transaction) {
 }
 
 export async function findPasswordReset(db: Knex, token: string): Promise<PasswordReset | undefined> {
-  if (!TOKEN_SHAPE.test(token)) return undefined;
+  if (!isTokenShaped(token)) return undefined;
   const row = await resets(db)
     .join('security_questions as q1', 'q1.id', 'u.security_question_1_id')
     .join('security_questions as q2', 'q2.id', 'u.security_question_2_id')

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { backupState } from './accounts.ts';
 
 // What a signed-in customer sees of their own account: always found through the
 // customer account id of the session, never an id from the request.
@@ -27,12 +28,11 @@ export interface CustomerComputer {
   backupState: BackupState;
 }
 
-// A computer whose newest backup is older than this is shown as overdue.
-export const OVERDUE_AFTER_DAYS = 3;
-
-export function backupStateOf(lastBackupAt: Date | null, now = Date.now()): BackupState {
+// Overdue by the partner's Dashboard rule (backupState), so the customer and their partner
+// never disagree about a computer.
+function backupStateOf(lastBackupAt: Date | null, activatedAt: Date, now: Date): BackupState {
   if (!lastBackupAt) return 'none';
-  return now - lastBackupAt.getTime() > OVERDUE_AFTER_DAYS * 86_400_000 ? 'overdue' : 'ok';
+  return backupState(lastBackupAt, activatedAt, now).tone === 'ok' ? 'ok' : 'overdue';
 }
 
 export async function findCustomerSubscription(db: Knex, customerAccountId: number): Promise<CustomerSubscription | undefined> {
@@ -74,12 +74,13 @@ export async function listCustomerComputers(db: Knex, customerAccountId: number)
     .where('s.customer_account_id', customerAccountId)
     .orderByRaw('lower(n.computer_name), n.id')
     .select('n.computer_name', 'n.platform', 'n.serial_number', 'n.activated_at', 'n.last_backup_at');
+  const now = new Date();
   return rows.map((r) => ({
     computerName: r.computer_name,
     platform: r.platform,
     serialNumber: r.serial_number,
     activatedAt: r.activated_at,
     lastBackupAt: r.last_backup_at,
-    backupState: backupStateOf(r.last_backup_at),
+    backupState: backupStateOf(r.last_backup_at, r.activated_at, now),
   }));
 }

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
-import type { Config } from '../lib/config.ts';
 import type { SessionUser } from '../lib/auth.ts';
 import { newKeyCode } from '../lib/codes.ts';
-import { loadCatalog, totalPriceCents } from './catalog.ts';
+import { loadCatalog, totalPriceCents, TERMS_IN_YEARS } from './catalog.ts';
 import { recordAudit } from './audit.ts';
-import { issueInvitation } from './registrationInvitations.ts';
+import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
 
 export type Administrator = 'partner' | 'customer';
 
@@ -27,6 +26,12 @@ export interface PlacedPurchase {
 
 export class InvalidPurchaseError extends Error {}
 
+// A subscription's calendar days in UTC: from the day it starts to the same day termYears later.
+export function subscriptionTerm(termYears: number, start = new Date()): { startsOn: string; endsOn: string } {
+  const endsOn = new Date(Date.UTC(start.getUTCFullYear() + termYears, start.getUTCMonth(), start.getUTCDate()));
+  return { startsOn: start.toISOString().slice(0, 10), endsOn: endsOn.toISOString().slice(0, 10) };
+}
+
 // Places a purchase in one transaction: the customer account, its subscription with a
 // fresh key code, an audit event and, when the customer manages the account, the
 // registration invitation and its email. The purchase key makes it happen once.
@@ -34,7 +39,7 @@ export async function placePurchase(
   db: Knex,
   buyer: SessionUser,
   input: PurchaseInput,
-  context: { address?: string; config: Pick<Config, 'appUrl' | 'registrationLinkDays' | 'brandName' | 'downloadUrlWindows' | 'downloadUrlMac'> },
+  context: { address?: string; config: InvitationConfig },
 ): Promise<PlacedPurchase> {
   const catalog = await loadCatalog(db);
   const plan = catalog.plans.find((p) => p.id === input.planId && p.productId === input.productId);
@@ -43,7 +48,7 @@ export async function placePurchase(
   if (!Number.isInteger(input.computers) || input.computers < product.minComputers || input.computers > product.maxComputers) {
     throw new InvalidPurchaseError('Number of computers out of range');
   }
-  if (![1, 2, 3].includes(input.termYears)) throw new InvalidPurchaseError('Unknown term');
+  if (!(TERMS_IN_YEARS as readonly number[]).includes(input.termYears)) throw new InvalidPurchaseError('Unknown term');
 
   return db.transaction(async (trx) => {
     // A concurrent submit with the same key waits here on the unique index, then finds the row.
@@ -66,8 +71,7 @@ export async function placePurchase(
     }
     const accountId: number = inserted[0].id;
 
-    const startsOn = new Date();
-    const endsOn = new Date(Date.UTC(startsOn.getUTCFullYear() + input.termYears, startsOn.getUTCMonth(), startsOn.getUTCDate()));
+    const { startsOn, endsOn } = subscriptionTerm(input.termYears);
     const subscription = {
       customer_account_id: accountId,
       partner_id: buyer.partnerId,
@@ -75,8 +79,8 @@ export async function placePurchase(
       plan_id: plan.id,
       computers_allowed: input.computers,
       term_years: input.termYears,
-      starts_on: startsOn.toISOString().slice(0, 10),
-      ends_on: endsOn.toISOString().slice(0, 10),
+      starts_on: startsOn,
+      ends_on: endsOn,
       yearly_price_cents: plan.yearlyPriceCents,
       total_price_cents: totalPriceCents(plan, input.computers, input.termYears),
     };

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
-import type { Config } from '../lib/config.ts';
 import type { SessionUser } from '../lib/auth.ts';
-import { hashToken } from '../lib/codes.ts';
+import { hashToken, isTokenShaped } from '../lib/codes.ts';
 import { hashSecret } from '../lib/passwords.ts';
 import { recordAudit } from './audit.ts';
-import { issueInvitation } from './registrationInvitations.ts';
+import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
 import { customerEmailInUse, customerSessionUser, securityAnswerColumns, type SecurityAnswers } from './customerUsers.ts';
 
 // What a registration link can be: usable, expired (a new one can be asked for), used
@@ -24,8 +23,6 @@ export interface RegistrationInvitation {
   subscriptionId: number;
   installations: number;
 }
-
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 function invitations(db: Knex | Knex.Transaction) {
   return db('registration_invitations as i')
@@ -87,7 +84,7 @@ function withInstallationCount(db: Knex) {
 
 // The emailed token is looked up only by its SHA-256; a malformed token is simply unknown.
 export async function findInvitationByToken(db: Knex, token: string): Promise<RegistrationInvitation | undefined> {
-  if (!TOKEN_SHAPE.test(token)) return undefined;
+  if (!isTokenShaped(token)) return undefined;
   const row = await invitations(db).where('i.token_hash', hashToken(token)).first([...INVITATION_COLUMNS, withInstallationCount(db)]);
   return row ? fromRow(row) : undefined;
 }
@@ -137,7 +134,7 @@ export interface AccountInformation extends SecurityAnswers {
 }
 
 export type CompletionResult =
-  | { outcome: 'completed'; user: SessionUser; productId: ProductId }
+  | { outcome: 'completed'; user: SessionUser }
   | { outcome: 'used' | 'no_longer_works' | 'expired' | 'email_in_use' };
 
 // Completes a registration in one transaction: the customer user, the invitation used, the
@@ -188,6 +185,7 @@ export async function completeRegistration(
         account_id: invitation.account_id,
         partner_id: invitation.partner_id,
         account_name: invitation.account_name,
+        product_id: invitation.product_id,
       });
       await recordAudit(trx, { type: 'user', user }, {
         partnerId: invitation.partner_id,
@@ -195,7 +193,7 @@ export async function completeRegistration(
         action: 'registration.completed',
         address: context.address,
       });
-      return { outcome: 'completed' as const, user, productId: invitation.product_id };
+      return { outcome: 'completed' as const, user };
     });
   } catch (error) {
     const constraint = (error as { constraint?: string }).constraint;
@@ -210,7 +208,7 @@ export async function completeRegistration(
 export async function renewExpiredInvitation(
   db: Knex,
   invitationId: number,
-  config: Pick<Config, 'appUrl' | 'registrationLinkDays' | 'brandName' | 'downloadUrlWindows' | 'downloadUrlMac'>,
+  config: InvitationConfig,
   context: { address?: string },
 ): Promise<boolean> {
   return db.transaction(async (trx) => {

@@ -4,6 +4,9 @@ import { newToken } from '../lib/codes.ts';
 import { enqueueEmail } from '../lib/outbox.ts';
 import { paths } from '../lib/paths.ts';
 
+// What a registration email needs from the configuration: the link's address and life, and the download links.
+export type InvitationConfig = Pick<Config, 'appUrl' | 'registrationLinkDays' | 'downloadUrlWindows' | 'downloadUrlMac'>;
+
 export interface IssuedInvitation {
   invitationId: number;
   token: string;
@@ -15,7 +18,7 @@ export interface IssuedInvitation {
 export async function issueInvitation(
   trx: Knex.Transaction,
   accountId: number,
-  config: Pick<Config, 'appUrl' | 'registrationLinkDays' | 'brandName' | 'downloadUrlWindows' | 'downloadUrlMac'>,
+  config: InvitationConfig,
 ): Promise<IssuedInvitation> {
   const account = await trx('customer_accounts as a')
     .join('subscriptions as s', 's.customer_account_id', 'a.id')

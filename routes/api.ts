@@ -1,9 +1,10 @@
 import express, { Router } from 'express';
 import type { AppDeps } from '../app.ts';
 import { paths } from '../lib/paths.ts';
+import { noStore } from '../lib/security.ts';
 import * as installations from '../controllers/api/installations.ts';
 import * as backups from '../controllers/api/backups.ts';
-import { bodyProblems, methodNotAllowed, requireJson } from '../controllers/api/problems.ts';
+import { bodyProblems, JSON_TYPES, methodNotAllowed, requireJson } from '../controllers/api/problems.ts';
 
 // The router is mounted at /api; paths.api holds the full addresses.
 const mounted = (path: string) => path.slice('/api'.length);
@@ -11,12 +12,9 @@ const mounted = (path: string) => path.slice('/api'.length);
 // The installed client's JSON API (see PRODUCT.md, "Fixed points").
 export function apiRouter(deps: AppDeps): Router {
   const router = Router();
-  router.use((_req, res, next) => {
-    // Answers carry device tokens: no cache may keep them.
-    res.set('Cache-Control', 'no-store');
-    next();
-  });
-  router.use(express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // Answers carry device tokens: no cache may keep them.
+  router.use(noStore);
+  router.use(express.json({ limit: '16kb', strict: true, type: JSON_TYPES }));
   router.use(bodyProblems);
   router.post(mounted(paths.api.installations), requireJson, installations.create(deps));
   router.post(mounted(paths.api.backups), requireJson, backups.create(deps));

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { paths } from '../lib/paths.ts';
+import { paths, routePattern } from '../lib/paths.ts';
 import { requirePartner } from '../lib/auth.ts';
 import type { RouterDeps } from './index.ts';
 import * as signIn from '../controllers/partner/signIn.ts';
@@ -9,8 +9,7 @@ import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
 import * as activity from '../controllers/partner/activity.ts';
 
-// A route pattern from a path builder: paths.partner.account(':accountId') -> '/partner/accounts/:accountId'.
-const withAccountId = (build: (accountId: string) => string) => decodeURIComponent(build(':accountId'));
+const withAccountId = (build: (accountId: string) => string) => routePattern(build, 'accountId');
 
 export function partnerRouter(deps: RouterDeps): Router {
   const router = Router();

@@ -1,6 +1,7 @@
-import { Router, type RequestHandler } from 'express';
-import { paths } from '../lib/paths.ts';
+import { Router } from 'express';
+import { paths, routePattern } from '../lib/paths.ts';
 import { requireCustomer } from '../lib/auth.ts';
+import { noStore } from '../lib/security.ts';
 import type { RouterDeps } from './index.ts';
 import * as signIn from '../controllers/portal/signIn.ts';
 import * as home from '../controllers/portal/home.ts';
@@ -11,26 +12,18 @@ import * as securityQuestions from '../controllers/portal/securityQuestions.ts';
 import * as forgotPassword from '../controllers/portal/forgotPassword.ts';
 import * as resetPassword from '../controllers/portal/resetPassword.ts';
 
-// A route pattern from a path builder: the builder encodes the parameter's colon.
-const pattern = (build: (param: string) => string, param: string) => decodeURIComponent(build(`:${param}`));
-
-// Customer pages show personal data and reset links: nothing of them is kept in a cache.
-const noStore: RequestHandler = (_req, res, next) => {
-  res.set('Cache-Control', 'no-store');
-  next();
-};
-
 // The customer Portal: sign-in, home / Backup Dashboard, Install, Settings, password reset.
 export function portalRouter(deps: RouterDeps): Router {
   const router = Router();
+  // Customer pages show personal data and reset links: nothing of them is kept in a cache.
   router.use('/portal', noStore);
   router.get(paths.portal.signIn, signIn.get);
   router.post(paths.portal.signIn, signIn.post(deps));
   router.post(paths.portal.signOut, signIn.signOutPost);
   router.get(paths.portal.forgotPassword, forgotPassword.get);
   router.post(paths.portal.forgotPassword, forgotPassword.post(deps));
-  router.get(pattern(paths.portal.resetPassword, 'token'), resetPassword.get(deps));
-  router.post(pattern(paths.portal.resetPassword, 'token'), resetPassword.post(deps));
+  router.get(routePattern(paths.portal.resetPassword, 'token'), resetPassword.get(deps));
+  router.post(routePattern(paths.portal.resetPassword, 'token'), resetPassword.post(deps));
 
   // Everything below needs a signed-in customer; a partner session is sent to the customer sign-in.
   router.use(paths.portal.home, requireCustomer);

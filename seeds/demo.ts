@@ -7,11 +7,11 @@ import type { Config } from '../lib/config.ts';
 import type { SessionUser } from '../lib/auth.ts';
 import { hashSecret } from '../lib/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
-import { placePurchase, type Administrator } from '../models/purchases.ts';
+import { placePurchase, subscriptionTerm, type Administrator } from '../models/purchases.ts';
 import { activateInstallation, recordBackup } from '../models/installations.ts';
 import { completeRegistration } from '../models/registration.ts';
 
-export const DEMO_SIGN_IN = { email: 'demo@partner.example', password: 'demo partner portal 2026' };
+export const DEMO_PARTNER_SIGN_IN = { email: 'demo@partner.example', password: 'demo partner portal 2026' };
 // Every registered demo customer signs in to the customer Portal with this password.
 export const DEMO_CUSTOMER_PASSWORD = 'demo customer portal 2026';
 
@@ -44,31 +44,32 @@ const COMPUTER_NAMES = ['Front Desk PC', 'Office Mac', 'Reception Laptop', 'Stud
 
 const DAY = 86_400_000;
 
-function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
 function monthsBefore(date: Date, months: number): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - months, date.getUTCDate()));
 }
 
-function slug(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+function customerEmail(name: string): string {
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return `office@${slug}.example`;
 }
+
+// The sign-in `npm start` prints for the customer Portal: the 9th customer below is registered
+// and, in the second round of combinations, Safe Backup Pro, so it lands on the Backup Dashboard.
+export const DEMO_CUSTOMER_SIGN_IN = { email: customerEmail('Fjord Design Studio'), password: DEMO_CUSTOMER_PASSWORD };
 
 export async function seedDemoData(db: Knex, config: Config): Promise<void> {
   const { partnerId, userId } = await createPartnerWithOwner(db, {
     company: 'Northwind IT Services',
     name: 'Dana Demo',
-    email: DEMO_SIGN_IN.email,
-    passwordHash: await hashSecret(DEMO_SIGN_IN.password),
+    email: DEMO_PARTNER_SIGN_IN.email,
+    passwordHash: await hashSecret(DEMO_PARTNER_SIGN_IN.password),
   });
   const buyer: SessionUser = {
     key: `partner:${userId}`,
     kind: 'partner',
     id: userId,
     name: 'Dana Demo',
-    email: DEMO_SIGN_IN.email,
+    email: DEMO_PARTNER_SIGN_IN.email,
     partnerId,
     partnerName: 'Northwind IT Services',
     role: 'owner',
@@ -86,7 +87,7 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
       {
         purchaseKey: crypto.randomUUID(),
         customerName,
-        customerEmail: `office@${slug(customerName)}.example`,
+        customerEmail: customerEmail(customerName),
         productId: pro ? 'safe-backup-pro' : 'safe',
         planId: pro ? ['sbp-core', 'sbp-power', 'sbp-ultimate'][index % 3] : ['safe-basic', 'safe-plus', 'safe-prime'][index % 3],
         computers: pro ? 3 + (index % 4) * 5 : 1,
@@ -98,9 +99,9 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
 
     // Bought some months ago; an expired one ended a few weeks ago.
     const boughtOn = state === 'expired' ? monthsBefore(now, termYears * 12 + 1 + (index % 5)) : monthsBefore(now, 1 + (index % 10));
-    const endsOn = new Date(Date.UTC(boughtOn.getUTCFullYear() + termYears, boughtOn.getUTCMonth(), boughtOn.getUTCDate()));
     const subscription = await db('subscriptions').where({ customer_account_id: accountId }).first('id', 'key_code');
-    await db('subscriptions').where({ id: subscription.id }).update({ starts_on: isoDay(boughtOn), ends_on: isoDay(endsOn) });
+    const term = subscriptionTerm(termYears, boughtOn);
+    await db('subscriptions').where({ id: subscription.id }).update({ starts_on: term.startsOn, ends_on: term.endsOn });
     await db('customer_accounts').where({ id: accountId }).update({ created_at: boughtOn });
     await db('audit_events').where({ customer_account_id: accountId, action: 'purchase.completed' }).update({ created_at: boughtOn });
 

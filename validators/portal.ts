@@ -1,17 +1,7 @@
-// The customer Portal's forms: sign-in, settings and the password reset.
+// The customer Portal's forms: settings and the password reset (sign-in: validators/signIn.ts).
 import type { FieldProblems } from '../lib/validation.ts';
 import { emailProblem, secretField, textField } from '../lib/validation.ts';
 import { ANSWER_MAX_LENGTH, readNewPassword, readSecurityQuestions } from './registration.ts';
-
-export function readSignIn(body: unknown) {
-  const email = textField(body, 'email', 254);
-  const password = secretField(body, 'password');
-  const problems: FieldProblems = {
-    email: email === '' ? 'Enter your email address' : undefined,
-    password: password === '' ? 'Enter your password' : undefined,
-  };
-  return { email, password, problems };
-}
 
 function currentPasswordProblem(password: string): string | undefined {
   return password === '' ? 'Enter your current password' : undefined;

@@ -2,7 +2,7 @@
 import type { FieldProblems } from '../lib/validation.ts';
 import { emailProblem, textField } from '../lib/validation.ts';
 import { TERMS_IN_YEARS, type Catalog } from '../models/catalog.ts';
-import type { Administrator } from '../models/purchases.ts';
+import type { Administrator, PurchaseInput } from '../models/purchases.ts';
 
 export const CUSTOMER_NAME_MAX_LENGTH = 200;
 
@@ -17,16 +17,8 @@ export interface PurchaseFormValues {
   administrator: string;
 }
 
-// A checked purchase, waiting on the review page to be completed.
-export interface PurchaseDraft {
-  customerName: string;
-  customerEmail: string;
-  productId: string;
-  planId: string;
-  computers: number;
-  termYears: number;
-  administrator: Administrator;
-}
+// A checked purchase, waiting on the review page to be completed with its purchase key.
+export type PurchaseDraft = Omit<PurchaseInput, 'purchaseKey'>;
 
 // req.session.purchase: the draft and the review page's one-time purchase key. A new key
 // comes with every new draft, so a stale review page in another tab cannot buy this one.

@@ -6,7 +6,7 @@ export function sendProblem(res: Response, { status, error, message, fields }: A
   res.status(status).json(fields ? { error, message, fields } : { error, message });
 }
 
-const JSON_TYPES = ['application/json', 'application/*+json'];
+export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 // A body declared in another format would reach the controllers as nothing at all; say what is wrong instead.
 export const requireJson: RequestHandler = (req, res, next) => {

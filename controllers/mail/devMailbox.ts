@@ -1,23 +1,24 @@
 import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../routes/index.ts';
 import { NotFoundError } from '../../lib/errors.ts';
+import { idFrom } from '../../lib/validation.ts';
 import { renderEmail } from '../../lib/emailTemplates.ts';
 import { linkifyText, sanitizeEmailHtml } from '../../lib/mailPreview.ts';
 import { senderFor } from '../../lib/mailer.ts';
 import { EMAIL_STATE_LABELS, findMailboxMessage, listMailbox } from '../../models/emails.ts';
-import { beforeCursor } from './pageCursor.ts';
 
 // The developer mailbox: the outbox as an inbox, for development without SMTP_URL.
 // Routes only exist outside production (routes/mail.ts).
 
 export function index(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
-    const { entries, nextBefore } = await listMailbox(deps.db, { before: beforeCursor(req.query.before) });
+    const before = idFrom(req.query.before);
+    const { entries, nextBefore } = await listMailbox(deps.db, { before });
     res.render('mail/devMailbox', {
       title: 'Developer mailbox',
       entries,
       nextBefore,
-      firstPage: req.query.before === undefined,
+      firstPage: before === undefined,
       usesSmtp: Boolean(deps.config.smtpUrl),
       stateLabels: EMAIL_STATE_LABELS,
     });
@@ -26,7 +27,7 @@ export function index(deps: RouterDeps): RequestHandler {
 
 export function show(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
-    const id = beforeCursor(req.params.messageId);
+    const id = idFrom(req.params.messageId);
     const message = id === undefined ? undefined : await findMailboxMessage(deps.db, id);
     if (!message) throw new NotFoundError();
     // Not rendered yet (still queued, or no worker running): show what it will look like.

@@ -1,18 +1,19 @@
 import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../routes/index.ts';
 import { EMAIL_STATE_LABELS, listUndeliveredMail } from '../../models/emails.ts';
-import { beforeCursor } from './pageCursor.ts';
+import { idFrom } from '../../lib/validation.ts';
 
 // The owner's Undelivered mail: this partner's emails that have not gone out yet or never will.
 export function index(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
-    const { emails, nextBefore } = await listUndeliveredMail(deps.db, req.user!.partnerId, { before: beforeCursor(req.query.before) });
+    const before = idFrom(req.query.before);
+    const { emails, nextBefore } = await listUndeliveredMail(deps.db, req.user!.partnerId, { before });
     res.render('mail/undelivered', {
       title: 'Undelivered mail',
       activeTab: 'mail',
       emails,
       nextBefore,
-      firstPage: req.query.before === undefined,
+      firstPage: before === undefined,
       stateLabels: EMAIL_STATE_LABELS,
     });
   };

@@ -1,10 +1,10 @@
 import { NotFoundError } from '../../lib/errors.ts';
-import { parseAccountId } from '../../models/accounts.ts';
+import { idFrom } from '../../lib/validation.ts';
 
 // The :accountId of a partner URL. Anything but a plain positive number is no account: a 404,
 // like another partner's account.
 export function accountIdOf(value: unknown): number {
-  const accountId = parseAccountId(value);
+  const accountId = idFrom(value);
   if (accountId === undefined) throw new NotFoundError();
   return accountId;
 }

@@ -46,10 +46,8 @@ export function index(deps: RouterDeps): RequestHandler {
     const catalog = await loadCatalog(deps.db);
     const { filters, size, after, before } = readAccountListQuery(req.query, catalog);
     const clock = clockAt();
-    const [page, counts] = await Promise.all([
-      listAccounts(deps.db, partnerId, filters, { size, after, before }, clock),
-      countAccountsByStatusCached(deps.db, partnerId, filters, clock),
-    ]);
+    const page = await listAccounts(deps.db, partnerId, filters, { size, after, before }, clock);
+    const counts = await countAccountsByStatusCached(deps.db, partnerId, filters, clock, page.accountsVersion);
     const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator);
     res.render('partner/accounts', {
       title: 'Accounts',

@@ -1,17 +1,12 @@
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { queryString } from '../../lib/validation.ts';
+import { idFrom, queryString } from '../../lib/validation.ts';
 import type { RouterDeps } from '../../routes/index.ts';
 import { findAccountNameForPartner } from '../../models/accounts.ts';
 import { listActivity } from '../../models/activity.ts';
 import { accountIdOf } from './accountParam.ts';
 
 const PAGE_SIZE = 50;
-
-function eventId(value: unknown): number | undefined {
-  const text = queryString(value, 20);
-  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
-}
 
 // The Activity tab: everything recorded about the partner's company, newest first,
 // optionally for one account (?account=<id>; another partner's account is a 404).
@@ -22,8 +17,8 @@ export function index(deps: RouterDeps): RequestHandler {
     const account = accountParam ? await findAccountNameForPartner(deps.db, partnerId, accountIdOf(accountParam)) : undefined;
     const page = await listActivity(deps.db, partnerId, {
       accountId: account?.id,
-      before: eventId(req.query.before),
-      after: eventId(req.query.after),
+      before: idFrom(req.query.before),
+      after: idFrom(req.query.after),
       size: PAGE_SIZE,
     });
     const link = (params: Record<string, number | undefined>) => {

@@ -4,7 +4,7 @@ import { paths } from '../../lib/paths.ts';
 import { formErrors, textField, type FormErrors } from '../../lib/validation.ts';
 import type { RouterDeps } from '../../routes/index.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS, type Catalog } from '../../models/catalog.ts';
-import { placePurchase } from '../../models/purchases.ts';
+import { placePurchase, subscriptionTerm } from '../../models/purchases.ts';
 import { findAccountByPurchaseKey } from '../../models/accounts.ts';
 import { purchaseFormValues, readPurchase, type PurchaseFormValues } from '../../validators/purchase.ts';
 
@@ -54,8 +54,6 @@ export function review(deps: RouterDeps): RequestHandler {
     const { draft } = journey;
     const product = catalog.products.find((p) => p.id === draft.productId)!;
     const plan = catalog.plans.find((p) => p.id === draft.planId)!;
-    const today = new Date();
-    const endsOn = new Date(Date.UTC(today.getUTCFullYear() + draft.termYears, today.getUTCMonth(), today.getUTCDate()));
     res.render('partner/reviewPurchase', {
       title: 'Check the purchase',
       activeTab: 'accounts',
@@ -63,8 +61,7 @@ export function review(deps: RouterDeps): RequestHandler {
       product,
       plan,
       totalCents: totalPriceCents(plan, draft.computers, draft.termYears),
-      startsOn: today.toISOString().slice(0, 10),
-      endsOn: endsOn.toISOString().slice(0, 10),
+      ...subscriptionTerm(draft.termYears),
       purchaseKey: journey.purchaseKey,
       registrationLinkDays: deps.config.registrationLinkDays,
     });

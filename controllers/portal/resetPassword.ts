@@ -5,10 +5,10 @@ import { formErrors, type FieldProblems } from '../../lib/validation.ts';
 import { endSessionsOfUser } from '../../lib/session.ts';
 import { recordSignInSuccess } from '../../lib/signInThrottle.ts';
 import { checkLimit, recordHit, type Limit } from '../../lib/rateLimit.ts';
+import { countUnknownLink, refuseIfGuessing } from '../../lib/linkThrottle.ts';
 import { findCustomerUser } from '../../models/customerUsers.ts';
 import { checkResetAnswer, completePasswordReset, findPasswordReset, spendPasswordReset, type PasswordReset } from '../../models/passwordResets.ts';
 import { readResetAnswer } from '../../validators/portal.ts';
-import { countUnknownLink, refuseIfGuessing } from '../registration/linkThrottle.ts';
 import { passwordContextFor, readNewPassword } from '../../validators/registration.ts';
 
 // Five wrong answers spend the link: the next try needs a fresh email.

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../routes/index.ts';
+import { countUnknownLink, refuseIfGuessing } from '../../lib/linkThrottle.ts';
 import { findInvitationByToken } from '../../models/registration.ts';
-import { countUnknownLink, refuseIfGuessing } from './linkThrottle.ts';
 import { beginJourney, dueStep, findJourney, renderLinkState, stepUrl } from './journey.ts';
 
 // The email's "Complete registration" link. The token is checked first; a usable link starts

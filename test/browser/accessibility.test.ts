@@ -1,32 +1,16 @@
 // axe-core over every page of the registration wizard and the customer Portal, clean and
-// with errors. axe is a script, so it runs in its own JavaScript-enabled context that
-// bypasses the CSP; the pages themselves still have no script of their own.
-import path from 'node:path';
+// with errors, in a JavaScript-enabled context that bypasses the CSP (test/support/axe.ts).
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
-import { projectRoot } from '../../lib/projectRoot.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, testConfig, type TestApp, type TestPartner } from '../support/app.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 import { requestPasswordReset } from '../../models/passwordResets.ts';
-import { ANSWER_1, ANSWER_2, CUSTOMER_PASSWORD, installComputer, pathOf, registeredCustomer, registrationPath } from '../integration/registration.support.ts';
+import { ANSWER_1, ANSWER_2, CUSTOMER_PASSWORD, installComputer, pathOf, registeredCustomer, registrationPath } from '../support/customers.ts';
 import { SignInPage } from './pages/signInPage.ts';
-
-const AXE = path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js');
-
-interface Finding {
-  page: string;
-  rule: string;
-  impact: string;
-  help: string;
-  targets: string[];
-}
-
-interface AxeResults {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-}
 
 describe('accessibility (axe-core): the registration wizard and the customer Portal', function () {
   this.timeout(120_000);
@@ -36,7 +20,7 @@ describe('accessibility (axe-core): the registration wizard and the customer Por
   let partner: TestPartner;
   let context: BrowserContext;
   let page: Page;
-  let findings: Finding[];
+  let findings: AxeFinding[];
   let audited: string[];
 
   before(async () => {
@@ -58,17 +42,9 @@ describe('accessibility (axe-core): the registration wizard and the customer Por
     await t?.close();
   });
 
-  // Runs axe on the page as it is now; serious and critical findings are what fail.
   async function audit(name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
-    const results = (await page.evaluate(() =>
-      (window as unknown as { axe: { run(context: Document): Promise<unknown> } }).axe.run(document),
-    )) as AxeResults;
+    findings.push(...(await seriousAxeFindings(page, name)));
     audited.push(name);
-    for (const v of results.violations) {
-      if (v.impact !== 'serious' && v.impact !== 'critical') continue;
-      findings.push({ page: name, rule: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) });
-    }
   }
 
   async function visit(url: string, name: string): Promise<void> {

@@ -1,31 +1,16 @@
-// axe-core over every page of the Partner Portal's accounts area, clean and with errors.
-// axe is a script, so it runs in its own JavaScript-enabled context that bypasses the CSP;
-// the pages themselves still have no script of their own.
-import path from 'node:path';
+// axe-core over every page of the Partner Portal's accounts area, clean and with errors, in
+// a JavaScript-enabled context that bypasses the CSP (test/support/axe.ts).
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
-import { projectRoot } from '../../lib/projectRoot.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
 import { SignInPage } from './pages/signInPage.ts';
 import { clickAndLoad } from './pages/navigation.ts';
-
-const AXE = path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js');
-
-interface Finding {
-  page: string;
-  rule: string;
-  help: string;
-  targets: string[];
-}
-
-interface AxeResults {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-}
 
 describe('accessibility (axe-core): the Partner Portal’s accounts pages', function () {
   this.timeout(120_000);
@@ -35,7 +20,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts pages', func
   let context: BrowserContext;
   let page: Page;
   let partner: TestPartner;
-  const findings: Finding[] = [];
+  const findings: AxeFinding[] = [];
   const audited: string[] = [];
 
   before(async () => {
@@ -57,16 +42,9 @@ describe('accessibility (axe-core): the Partner Portal’s accounts pages', func
     await t?.close();
   });
 
-  // Serious and critical findings are what fail.
   async function audit(name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
-    const results = (await page.evaluate(() =>
-      (window as unknown as { axe: { run(context: Document): Promise<unknown> } }).axe.run(document),
-    )) as AxeResults;
+    findings.push(...(await seriousAxeFindings(page, name)));
     audited.push(name);
-    for (const v of results.violations) {
-      if (v.impact === 'serious' || v.impact === 'critical') findings.push({ page: name, rule: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) });
-    }
   }
 
   async function visit(url: string, name: string): Promise<void> {

@@ -10,11 +10,11 @@ import { requestPasswordReset } from '../../models/passwordResets.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
-import { ANSWER_1, ANSWER_2, registeredCustomer, type RegisteredCustomer } from '../integration/registration.support.ts';
+import { ANSWER_1, ANSWER_2, CUSTOMER_PASSWORD, pathOf, registeredCustomer, type RegisteredCustomer } from '../support/customers.ts';
 import { crawl, shapeOf } from './support/discover.ts';
 import { defaultValues, parseForms, type PageForm } from './support/html.ts';
 import { WebClient, encodeForm, follow, type WebResponse } from './support/webClient.ts';
-import { pathOf, purchaseFields, signInCustomer, signInPartner } from './support/journeys.ts';
+import { purchaseFields, signInCustomer, signInPartner } from './support/journeys.ts';
 import {
   BODY_CASES,
   FORBIDDEN_IN_STORED_TEXT,
@@ -426,8 +426,8 @@ describe('fault: bad input sweep', function () {
       firstName: SCRIPT.slice(0, 60),
       lastName: SQL,
       phone: '+1 555 0100',
-      password: 'a calm river at dawn 77',
-      confirmPassword: 'a calm river at dawn 77',
+      password: CUSTOMER_PASSWORD,
+      confirmPassword: CUSTOMER_PASSWORD,
       securityQuestion1: questions[0],
       securityAnswer1: '<b>Rex</b>',
       securityQuestion2: questions[1],

@@ -8,11 +8,12 @@ import { placePurchase } from '../../models/purchases.ts';
 import { activateInstallation } from '../../models/installations.ts';
 import { completeRegistration as completeRegistrationInModel } from '../../models/registration.ts';
 import { partnerSessionUser } from '../support/fixtures.ts';
-import { uniqueEmail, type TestPartner } from '../support/app.ts';
+import { createTestPartner, uniqueEmail, type TestPartner } from '../support/app.ts';
+import { CUSTOMER_PASSWORD } from '../support/customers.ts';
 import { startOwnDatabase, type OwnDatabase } from './support/ownDatabase.ts';
 import { serveAppOn, type AppOnDatabase } from './support/appOn.ts';
 import { WebClient, type Exchange } from './support/webClient.ts';
-import { CUSTOMER_PASSWORD, completeRegistration, partnerOn, purchase, purchaseFields, registrationLinkOn, signInCustomer, signInPartner } from './support/journeys.ts';
+import { completeRegistration, purchase, purchaseFields, registrationLinkOn, signInCustomer, signInPartner } from './support/journeys.ts';
 import { textOf, titleOf } from './support/html.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,7 +51,7 @@ describe('fault: PostgreSQL goes away mid-traffic', function () {
   before(async () => {
     database = await startOwnDatabase('outage');
     served = await serveAppOn(database.url);
-    partner = await partnerOn(served.db, 'Outage Test IT');
+    partner = await createTestPartner('Outage Test IT', served.db);
   });
 
   after(async () => {

@@ -5,8 +5,8 @@ import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';
-import { WebClient, type WebResponse } from './support/webClient.ts';
-import { CUSTOMER_PASSWORD, pathOf, purchaseFields, reviewPage, signInPartner } from './support/journeys.ts';
+import { WebClient, type FormBody, type WebResponse } from './support/webClient.ts';
+import { purchaseFields, registrationFields, registrationLinkOn, reviewPage, signInPartner } from './support/journeys.ts';
 
 const TIMES = 20;
 const db = () => testDatabase().db;
@@ -61,24 +61,12 @@ describe('fault: concurrent double submits', function () {
   });
 
   // Opens the emailed link and fills in account information, ready to Submit.
-  async function filledForm(client: WebClient, linkPath: string): Promise<{ action: string; body: Record<string, string> }> {
+  async function filledForm(client: WebClient, linkPath: string): Promise<{ action: string; body: FormBody }> {
     const opened = await client.get(linkPath);
     expect(opened.status, 'the link opens the wizard').to.equal(303);
     const { forms, csrf } = await client.page(opened.location!);
     const form = forms.find((f) => f.action === opened.location)!;
-    const questions = form.fields.find((f) => f.name === 'securityQuestion1')!.options.filter(Boolean);
-    return {
-      action: form.action,
-      body: {
-        password: CUSTOMER_PASSWORD,
-        confirmPassword: CUSTOMER_PASSWORD,
-        securityQuestion1: questions[0],
-        securityAnswer1: 'Rex the Dog',
-        securityQuestion2: questions[1],
-        securityAnswer2: 'Springfield',
-        _csrf: csrf,
-      },
-    };
+    return { action: form.action, body: { ...registrationFields(form), _csrf: csrf } };
   }
 
   async function expectOneCustomer(accountId: number, answers: WebResponse[]): Promise<void> {
@@ -95,22 +83,17 @@ describe('fault: concurrent double submits', function () {
     expect(Number(audits[0].n)).to.equal(1);
   }
 
-  async function linkFor(accountId: number): Promise<string> {
-    const row = await db()('outbox_emails').where({ customer_account_id: accountId, template: 'registration-invitation' }).orderBy('id', 'desc').first('data');
-    return pathOf(row.data.registrationUrl as string);
-  }
-
   it(`makes one customer when one registration link is completed ${TIMES} times at once in one browser`, async () => {
     const account = await purchaseFor(partner);
     const client = new WebClient(server.url);
-    const form = await filledForm(client, await linkFor(account.accountId));
+    const form = await filledForm(client, await registrationLinkOn(db(), account.accountId));
     const answers = await Promise.all(Array.from({ length: TIMES }, () => client.post(form.action, form.body)));
     await expectOneCustomer(account.accountId, answers);
   });
 
   it(`makes one customer when one registration link is completed ${TIMES} times at once from different browsers`, async () => {
     const account = await purchaseFor(partner);
-    const link = await linkFor(account.accountId);
+    const link = await registrationLinkOn(db(), account.accountId);
     const clients = Array.from({ length: TIMES }, () => new WebClient(server.url));
     const forms = await Promise.all(clients.map((client) => filledForm(client, link)));
     const answers = await Promise.all(forms.map((form, i) => clients[i].post(form.action, form.body)));

@@ -10,9 +10,9 @@ import { activateInstallation } from '../../models/installations.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
-import { registeredCustomer, type RegisteredCustomer } from '../integration/registration.support.ts';
+import { pathOf, registeredCustomer, type RegisteredCustomer } from '../support/customers.ts';
 import { WebClient, type WebResponse } from './support/webClient.ts';
-import { pathOf, signInCustomer, signInPartner } from './support/journeys.ts';
+import { signInCustomer, signInPartner } from './support/journeys.ts';
 
 const db = () => testDatabase().db;
 

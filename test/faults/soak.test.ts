@@ -9,7 +9,7 @@ import { activateInstallation, recordBackup } from '../../models/installations.t
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';
-import { registeredCustomer } from '../integration/registration.support.ts';
+import { registeredCustomer } from '../support/customers.ts';
 import { startServer, type ServerProcess } from './support/serverProcess.ts';
 import { WebClient } from './support/webClient.ts';
 import { signInCustomer, signInPartner } from './support/journeys.ts';

@@ -9,10 +9,10 @@ import { placePurchase } from '../../models/purchases.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, testConfig, uniqueEmail, type TestPartner } from '../support/app.ts';
 import { partnerSessionUser } from '../support/fixtures.ts';
-import { startSmtpServer, eventually, type TestSmtpServer } from '../integration/emailSmtpServer.ts';
+import { startSmtpServer, eventually, type TestSmtpServer } from '../support/smtpServer.ts';
 import { startServer, type ServerProcess } from './support/serverProcess.ts';
 import { WebClient, type WebResponse } from './support/webClient.ts';
-import { CUSTOMER_PASSWORD, pathOf, purchaseFields } from './support/journeys.ts';
+import { purchaseFields, registrationFields, registrationLinkOn } from './support/journeys.ts';
 import { parseForms, defaultValues, textOf } from './support/html.ts';
 
 const db = () => testDatabase().db;
@@ -85,21 +85,11 @@ describe('fault: two instances on one database', function () {
   });
 
   it('takes the customer through registration from the emailed link to the Portal, each request on the other instance', async () => {
-    const row = await db()('outbox_emails').where({ customer_account_id: accountId, template: 'registration-invitation' }).orderBy('id', 'desc').first('data');
     const next = alternating(new WebClient(instances[1].url));
-    const opened = await next().get(pathOf(row.data.registrationUrl as string));
+    const opened = await next().get(await registrationLinkOn(db(), accountId));
     expectRedirect(opened, /^\/register\/[^/]+\/account$/, 'the registration link');
     const step = await formOn(next(), opened.location!);
-    const questions = step.form.fields.find((f) => f.name === 'securityQuestion1')!.options.filter(Boolean);
-    const done = await next().post(step.form.action, {
-      ...step.values,
-      password: CUSTOMER_PASSWORD,
-      confirmPassword: CUSTOMER_PASSWORD,
-      securityQuestion1: questions[0],
-      securityAnswer1: 'Rex the Dog',
-      securityQuestion2: questions[1],
-      securityAnswer2: 'Springfield',
-    });
+    const done = await next().post(step.form.action, { ...step.values, ...registrationFields(step.form) });
     expectRedirect(done, new RegExp(`^${paths.portal.home}$`), 'complete registration');
     const portal = await next().get(paths.portal.home);
     expect(portal.status).to.equal(200);

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, signInPartner, submitForm, type TestApp } from '../support/app.ts';
+import { buildTestApp, signInPartner, type TestApp } from '../support/app.ts';
+import { signInCustomer } from '../support/customers.ts';
 import { clockAt, countAccountsByStatus, eachAccountBatch, type AccountRow } from '../../models/accounts.ts';
-import { DEMO_CUSTOMER_PASSWORD, DEMO_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
+import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
 
 describe('demo data: the demo partner’s accounts show every state the product has', function () {
   this.timeout(120_000);
@@ -15,7 +16,7 @@ describe('demo data: the demo partner’s accounts show every state the product 
     t = buildTestApp();
     const { db } = testDatabase();
     await seedDemoData(db, t.config);
-    partnerId = (await db('partner_users').where({ email: DEMO_SIGN_IN.email }).first('partner_id')).partner_id;
+    partnerId = (await db('partner_users').where({ email: DEMO_PARTNER_SIGN_IN.email }).first('partner_id')).partner_id;
     rows = [];
     for await (const batch of eachAccountBatch(db, partnerId, { search: '', sort: 'name' })) rows.push(...batch);
   });
@@ -46,15 +47,12 @@ describe('demo data: the demo partner’s accounts show every state the product 
     expect(backups[0].count).to.be.greaterThan(installations.length * 5);
   });
 
-  it('lets the demo partner sign in and a registered demo customer sign in to the Portal', async () => {
-    const agent = await signInPartner(t.app, DEMO_SIGN_IN);
+  it('lets the demo partner sign in, and the demo customer npm start prints sign in to the Backup Dashboard', async () => {
+    const agent = await signInPartner(t.app, DEMO_PARTNER_SIGN_IN);
     const list = await agent.get(paths.partner.accounts).expect(200);
     expect(list.text).to.include('Registration link expired (');
-    const { db } = testDatabase();
-    const customer = await db('customer_users as u').join('customer_accounts as a', 'a.id', 'u.customer_account_id').where('a.partner_id', partnerId).first('u.email');
-    const supertest = (await import('supertest')).default;
-    const res = await submitForm(supertest.agent(t.app), paths.portal.signIn, { email: customer.email, password: DEMO_CUSTOMER_PASSWORD });
-    expect(res.status).to.equal(303);
-    expect(res.headers.location).to.equal(paths.portal.home);
+    const customer = await signInCustomer(t.app, DEMO_CUSTOMER_SIGN_IN.email, DEMO_CUSTOMER_SIGN_IN.password);
+    const home = await customer.get(paths.portal.home).expect(200);
+    expect(home.text).to.include('<h1>Backup Dashboard</h1>');
   });
 });

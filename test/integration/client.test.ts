@@ -83,6 +83,12 @@ describe('npm run client (the stand-in for the installed client)', function () {
     expect(stale.stderr).to.include('401 invalid_token');
   });
 
+  it('takes a device token that starts with a dash, as base64url tokens sometimes do', async () => {
+    const result = await client(server.url, ['backup', '--device-token', '-no-such-device-token-0123456789']);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.include('401 invalid_token');
+  });
+
   const refusals: [string, string[], RegExp][] = [
     ['no command', [], /Say what to do: activate or backup/],
     ['an unknown command', ['restore'], /Unknown command "restore"/],

@@ -122,11 +122,14 @@ describe('the account Dashboard, Install Carbonite, resend and hand-over', () =>
       expect(res.text).not.to.include('id="registration-title"');
     });
 
-    it('shows an account whose subscription ended as Expired, with the day it ended', async () => {
+    it('shows an account whose subscription ended as Expired, with the day it ended and no Install Carbonite', async () => {
       const account = await purchaseFor(partner, { customerName: 'Summit Optics', administrator: 'partner' });
       await testDatabase().db('subscriptions').where({ id: account.subscriptionId }).update({ starts_on: '2024-01-10', ends_on: '2025-01-10' });
-      const s = summaryOf((await agent.get(paths.partner.account(account.accountId)).expect(200)).text);
-      expect(s).to.include({ Status: 'Expired', 'Ended on': '10 January 2025' });
+      const res = await agent.get(paths.partner.account(account.accountId)).expect(200);
+      expect(summaryOf(res.text)).to.include({ Status: 'Expired', 'Ended on': '10 January 2025' });
+      // Its key code no longer activates (the API answers 403), so the Dashboard says so instead of offering the install.
+      expect(res.text).to.include('This subscription ended on 10 January 2025. Its key code no longer activates computers.');
+      expect(res.text).not.to.include(`href="${paths.partner.installCarbonite(account.accountId)}"`);
     });
 
     it('answers 404 for an account that does not exist or an id that is not a number', async () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, csrfTokenFrom, listen, type TestApp, type TestPartner } from '../support/app.ts';
+import { buildTestApp, createTestPartner, csrfTokenFrom, listen, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 
 // A browser follows a redirect as soon as its headers arrive. express-session would send
@@ -13,11 +13,6 @@ import { purchaseFor } from '../support/fixtures.ts';
 function cookieOf(res: supertest.Response): string {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   return cookies.find((c) => c.startsWith('portal.sid='))!.split(';')[0];
-}
-
-function sessionIdOf(cookie: string): string {
-  const raw = decodeURIComponent(cookie.slice('portal.sid='.length));
-  return raw.slice(2, raw.lastIndexOf('.'));
 }
 
 // POSTs a form and answers when the response's headers arrive.
@@ -60,7 +55,7 @@ describe('redirects wait until the session they rely on is stored', () => {
 
   async function withSessionLocked(send: () => { headers: Promise<http.IncomingMessage> }): Promise<{ earlyStatus: number | undefined; status: number }> {
     const trx = await testDatabase().db.transaction();
-    await trx('session').where({ sid: sessionIdOf(cookie) }).forUpdate().first('sid');
+    await trx('session').where({ sid: sessionIdFrom(cookie) }).forUpdate().first('sid');
     const { headers } = send();
     const early = await Promise.race([headers, new Promise<undefined>((resolve) => setTimeout(resolve, 700))]);
     await trx.commit();
@@ -68,7 +63,7 @@ describe('redirects wait until the session they rely on is stored', () => {
   }
 
   async function storedSession(): Promise<Record<string, unknown>> {
-    return (await testDatabase().db('session').where({ sid: sessionIdOf(cookie) }).first('sess')).sess;
+    return (await testDatabase().db('session').where({ sid: sessionIdFrom(cookie) }).first('sess')).sess;
   }
 
   it('Resend registration email: no redirect before the flash is stored', async () => {

@@ -7,19 +7,12 @@ import {
   createTestPartner,
   csrfTokenFrom,
   getForm,
+  sessionIdFrom,
   signInPartner,
   submitForm,
   type TestApp,
   type TestPartner,
 } from '../support/app.ts';
-
-function sessionIdFrom(setCookie: string[] | string | undefined): string | undefined {
-  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  const cookie = cookies.find((c) => c.startsWith('portal.sid='));
-  if (!cookie) return undefined;
-  const raw = decodeURIComponent(cookie.split(';')[0].slice('portal.sid='.length));
-  return raw.slice(2, raw.lastIndexOf('.')); // "s:<sid>.<signature>"
-}
 
 async function sessionRowsOf(userKey: string): Promise<{ sid: string; sess: Record<string, unknown> }[]> {
   return testDatabase().db('session').whereRaw(`sess->'passport'->'user'->>'key' = ?`, [userKey]).select('sid', 'sess');

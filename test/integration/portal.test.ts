@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, csrfTokenFrom, getForm, signInPartner, submitForm, type TestApp, type TestPartner } from '../support/app.ts';
+import { buildTestApp, createTestPartner, csrfTokenFrom, getForm, sessionIdFrom, signInPartner, submitForm, type TestApp, type TestPartner } from '../support/app.ts';
 import { verifySecret } from '../../lib/passwords.ts';
 import { verifySecurityAnswer } from '../../models/customerUsers.ts';
 import { recordBackup } from '../../models/installations.ts';
@@ -14,10 +14,9 @@ import {
   pathOf,
   questionIds,
   registeredCustomer,
-  sessionIdFrom,
   signInCustomer,
   type RegisteredCustomer,
-} from './registration.support.ts';
+} from '../support/customers.ts';
 
 const db = () => testDatabase().db;
 
@@ -194,6 +193,7 @@ describe('customer Portal: home, Backup Dashboard and Install', () => {
     expect(home.text).to.include(activation.serialNumber);
     expect(home.text).to.include('Backed up 2 hours ago');
     expect(home.text).to.include('Up to date');
+    expect(home.text).to.include('aria-current="page">Home</a>');
   });
 
   it('shows a Safe Backup Pro customer the Backup Dashboard: computers, last backups, states, used of allowed, subscription', async () => {
@@ -214,6 +214,19 @@ describe('customer Portal: home, Backup Dashboard and Install', () => {
     expect(dashboard.text).to.include('Waiting for first backup');
     expect(dashboard.text).to.include('<dd>Power</dd>');
     expect(dashboard.text).to.include(stale.serialNumber);
+    expect(dashboard.text).to.include('aria-current="page">Backup Dashboard</a>');
+    const settings = await agent.get(paths.portal.settings).expect(200);
+    expect(settings.text).to.include(`<a class="tabs__tab" href="${paths.portal.home}">Backup Dashboard</a>`);
+  });
+
+  it('calls a backup overdue exactly when the partner’s Dashboard warns about it', async () => {
+    const customer = await registeredCustomer(partner);
+    const activation = await installComputer(customer, 'Quiet-PC');
+    await recordBackup(db(), activation.deviceToken, { completedAt: new Date(Date.now() - 50 * 3_600_000), bytes: 1, files: 1 });
+    const home = await (await signInCustomer(t.app, customer.email)).get(paths.portal.home).expect(200);
+    expect(home.text).to.include('Overdue').and.not.to.include('Up to date');
+    const dashboard = await (await signInPartner(t.app, partner)).get(paths.partner.account(customer.accountId)).expect(200);
+    expect(dashboard.text).to.include('No backup for 2 days');
   });
 
   it('shows only the signed-in customer’s own computers', async () => {

@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import type pg from 'pg';
+import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { createSessionPool } from '../../lib/session.ts';
+import { createSessionPool, SESSION_COOKIE } from '../../lib/session.ts';
 import { hashSecret } from '../../lib/passwords.ts';
 import { createApp } from '../../app.ts';
 import { paths } from '../../lib/paths.ts';
@@ -55,6 +56,15 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
   };
 }
 
+// The session id in a Set-Cookie header (or a Cookie value): the cookie is "s:<sid>.<signature>".
+export function sessionIdFrom(setCookie: string[] | string | undefined): string | undefined {
+  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  const cookie = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+  if (!cookie) return undefined;
+  const raw = decodeURIComponent(cookie.split(';')[0].slice(SESSION_COOKIE.length + 1));
+  return raw.slice(2, raw.lastIndexOf('.'));
+}
+
 export function csrfTokenFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('No CSRF token on the page');
@@ -89,11 +99,12 @@ export interface TestPartner {
   company: string;
 }
 
-// A partner company with an owner whose password is TEST_PASSWORD (hashed once per run).
-export async function createTestPartner(company = 'Test Partner Ltd'): Promise<TestPartner> {
+// A partner company with an owner whose password is TEST_PASSWORD (hashed once per run), on
+// the test database or on a database of the test's own.
+export async function createTestPartner(company = 'Test Partner Ltd', db: Knex = testDatabase().db): Promise<TestPartner> {
   testPasswordHash ??= hashSecret(TEST_PASSWORD);
   const email = uniqueEmail('partner');
-  const { partnerId, userId } = await createPartnerWithOwner(testDatabase().db, {
+  const { partnerId, userId } = await createPartnerWithOwner(db, {
     company,
     name: 'Pat Partner',
     email,

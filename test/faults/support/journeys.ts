@@ -3,10 +3,10 @@
 // with a JourneyError naming the step, so traffic tests can tell a refusal from a bug.
 import type { Knex } from 'knex';
 import { paths } from '../../../lib/paths.ts';
-import { hashSecret } from '../../../lib/passwords.ts';
-import { createPartnerWithOwner } from '../../../models/partners.ts';
-import { TEST_PASSWORD, uniqueEmail, type TestPartner } from '../../support/app.ts';
+import { uniqueEmail, type TestPartner } from '../../support/app.ts';
+import { ANSWER_1, ANSWER_2, CUSTOMER_PASSWORD, pathOf } from '../../support/customers.ts';
 import { WebClient, type FormBody, type WebResponse } from './webClient.ts';
+import type { PageForm } from './html.ts';
 
 export class JourneyError extends Error {
   constructor(
@@ -20,16 +20,6 @@ export class JourneyError extends Error {
 function expectStatus(step: string, res: WebResponse, status: number, location?: RegExp): WebResponse {
   if (res.status !== status || (location && !location.test(res.location ?? ''))) throw new JourneyError(step, res);
   return res;
-}
-
-let passwordHash: Promise<string> | undefined;
-
-// A partner company with its owner, on any database (the fault tests' own ones too).
-export async function partnerOn(db: Knex, company: string): Promise<TestPartner> {
-  passwordHash ??= hashSecret(TEST_PASSWORD);
-  const email = uniqueEmail('partner');
-  const { partnerId, userId } = await createPartnerWithOwner(db, { company, name: 'Pat Partner', email, passwordHash: await passwordHash });
-  return { partnerId, userId, email, password: TEST_PASSWORD, company };
 }
 
 export async function signInPartner(client: WebClient, partner: Pick<TestPartner, 'email' | 'password'>): Promise<void> {
@@ -88,35 +78,30 @@ export async function reviewPage(client: WebClient, fields: PurchaseFields): Pro
   return Object.fromEntries([...form.fields.filter((f) => f.kind !== 'button').map((f) => [f.name, f.value]), ['_csrf', csrf]]);
 }
 
-export const CUSTOMER_PASSWORD = 'a calm river at dawn 77';
+// The account information (Safe) or personal information (Pro) form, filled in well: the
+// first two security questions it offers, with their answers.
+export function registrationFields(form: PageForm): FormBody {
+  const questions = form.fields.find((f) => f.name === 'securityQuestion1')?.options.filter(Boolean) ?? [];
+  const names: FormBody = form.fields.some((f) => f.name === 'firstName') ? { firstName: 'Morgan', lastName: 'Reyes' } : {};
+  return {
+    ...names,
+    password: CUSTOMER_PASSWORD,
+    confirmPassword: CUSTOMER_PASSWORD,
+    securityQuestion1: questions[0],
+    securityAnswer1: ANSWER_1,
+    securityQuestion2: questions[1],
+    securityAnswer2: ANSWER_2,
+  };
+}
 
 // The emailed link -> account information (Safe) or personal information (Pro) -> signed in.
-// The security questions are the first two the page offers.
 export async function completeRegistration(client: WebClient, linkPath: string, extra: FormBody = {}): Promise<WebResponse> {
   const opened = expectStatus('registration link', await client.get(linkPath), 303, /^\/register\/[^/]+\/(account|personal)$/);
   const { forms, csrf } = await client.page(opened.location!);
   const form = forms.find((f) => f.method === 'post');
   if (!form) throw new Error(`No form on ${opened.location}`);
-  const questions = (name: string) => form.fields.find((f) => f.name === name)?.options.filter(Boolean) ?? [];
-  const done = await client.post(form.action, {
-    firstName: 'Morgan',
-    lastName: 'Reyes',
-    password: CUSTOMER_PASSWORD,
-    confirmPassword: CUSTOMER_PASSWORD,
-    securityQuestion1: questions('securityQuestion1')[0],
-    securityAnswer1: 'Rex the Dog',
-    securityQuestion2: questions('securityQuestion2')[1],
-    securityAnswer2: 'Springfield',
-    ...extra,
-    _csrf: csrf,
-  });
+  const done = await client.post(form.action, { ...registrationFields(form), ...extra, _csrf: csrf });
   return expectStatus('complete registration', done, 303, new RegExp(`^${paths.portal.home}$`));
-}
-
-// The path of an emailed link, whatever APP_URL said.
-export function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return parsed.pathname + parsed.search;
 }
 
 export async function registrationLinkOn(db: Knex, accountId: number): Promise<string> {

@@ -1,13 +1,12 @@
 import type { Request } from 'express';
 import type { Knex } from 'knex';
-import { HttpError } from '../../lib/errors.ts';
-import { checkLimit, minutesText, recordHit, type Limit } from '../../lib/rateLimit.ts';
+import { HttpError } from './errors.ts';
+import { checkLimit, minutesText, recordHit, type Limit } from './rateLimit.ts';
 
 // Emailed links (registration and password reset) carry 256-bit tokens, so guessing is
 // hopeless; still, an address that keeps opening links that do not exist is paused, with
 // the state in PostgreSQL so every app instance counts the same misses.
-export const UNKNOWN_LINKS_ALLOWED = 50;
-const unknownLinks: Limit = { bucket: 'unknown-link-address', max: UNKNOWN_LINKS_ALLOWED, windowSeconds: 15 * 60 };
+const unknownLinks: Limit = { bucket: 'unknown-link-address', max: 50, windowSeconds: 15 * 60 };
 
 export async function refuseIfGuessing(db: Knex, req: Request): Promise<void> {
   const state = await checkLimit(db, unknownLinks, req.ip ?? 'unknown');

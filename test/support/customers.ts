@@ -1,11 +1,11 @@
-// Shared by the registration and Portal tests: customers made through the product's own
-// model functions, and the wizard's fields.
+// Customers for the tests: made through the product's own model functions, the wizard's
+// fields filled in well, and their sign-in to the Portal.
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
-import { testDatabase } from '../support/hooks.ts';
-import { submitForm, type TestPartner } from '../support/app.ts';
-import { latestRegistrationUrl, purchaseFor, type TestAccount } from '../support/fixtures.ts';
+import { testDatabase } from './hooks.ts';
+import { submitForm, type TestPartner } from './app.ts';
+import { latestRegistrationUrl, purchaseFor, type TestAccount } from './fixtures.ts';
 import type { PurchaseInput } from '../../models/purchases.ts';
 import { activateInstallation, type Platform } from '../../models/installations.ts';
 import { completeRegistration } from '../../models/registration.ts';
@@ -95,12 +95,4 @@ export async function signInCustomer(app: Express, email: string, password = CUS
   const res = await submitForm(agent, paths.portal.signIn, { email, password });
   if (res.status !== 303) throw new Error(`Customer sign-in failed with ${res.status}`);
   return agent;
-}
-
-export function sessionIdFrom(setCookie: string[] | string | undefined): string | undefined {
-  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  const cookie = cookies.find((c) => c.startsWith('portal.sid='));
-  if (!cookie) return undefined;
-  const raw = decodeURIComponent(cookie.split(';')[0].slice('portal.sid='.length));
-  return raw.slice(2, raw.lastIndexOf('.'));
 }
