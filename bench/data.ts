@@ -9,7 +9,7 @@ import { projectRoot } from '../lib/projectRoot.ts';
 export const BENCH_PASSWORD = 'bench partner password 2026';
 export const BIG_PARTNER_ID = 1;
 export const BIG_PARTNER_EMAIL = 'owner1@bench.example';
-const DATA_VERSION = 'v2';
+const DATA_VERSION = 'v3';
 
 export interface BenchDatabase {
   url: string;
@@ -113,8 +113,10 @@ export async function ensureBenchData(url: string, log: (line: string) => void =
         pl.yearly_price_cents, pl.yearly_price_cents * x.computers * x.term, a.created_at
       FROM customer_accounts a
       CROSS JOIN LATERAL (SELECT
-        CASE WHEN a.id % 5 < 3 THEN 'safe' ELSE 'safe-backup-pro' END AS product,
-        CASE WHEN a.id % 5 < 3 THEN 1 ELSE 1 + floor(power(random(), 2) * 9)::int END AS computers,
+        -- The product is drawn independently of the status (which follows id % 10), so every
+        -- combination of filters has its share of rows.
+        CASE WHEN abs(hashint4(a.id::int)) % 5 < 3 THEN 'safe' ELSE 'safe-backup-pro' END AS product,
+        CASE WHEN abs(hashint4(a.id::int)) % 5 < 3 THEN 1 ELSE 1 + floor(power(random(), 2) * 9)::int END AS computers,
         CASE WHEN a.id % 7 = 0 THEN 1 ELSE 1 + (a.id % 3)::int END AS term,
         md5('key' || a.id) AS h) x
       JOIN plans pl ON pl.product_id = x.product AND pl.sort_order = 1 + (a.id % 3)::int;`);
