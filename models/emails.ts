@@ -125,7 +125,7 @@ export function emailStateText(email: EmailSummary): string {
     case 'sent':
       return `${email.title} sent on ${format.dateTime(email.sentAt)}`;
     case 'queued':
-      return 'Not delivered yet: queued';
+      return 'Queued: waiting to be sent';
     case 'retrying':
       return 'Not delivered yet: retrying';
     case 'failed':

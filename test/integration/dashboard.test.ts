@@ -84,7 +84,7 @@ describe('the account Dashboard, Install Carbonite, resend and hand-over', () =>
       expect(s.Status).to.equal('Pending registration');
       expect(s['Account administrator']).to.equal('Customer');
       expect(s['Pending since']).to.match(/^\d{1,2} \w+ \d{4}$/);
-      expect(s['Registration email']).to.equal(`Not delivered yet: queued to ${account.email}`);
+      expect(s['Registration email']).to.equal(`Queued: waiting to be sent to ${account.email}`);
       const invitation = await db('registration_invitations').where({ customer_account_id: account.accountId }).first('expires_at');
       expect(invitation.expires_at.getTime() - Date.now()).to.be.closeTo(14 * DAY, HOUR);
       expect(s['Registration link']).to.match(/^Works until \d{1,2} \w+ \d{4}(,| at) \d\d:\d\d UTC$/);

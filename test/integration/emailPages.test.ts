@@ -200,7 +200,7 @@ describe('Undelivered mail (owner only) and the account email state', () => {
     const account = await purchaseFor(partner, { customerName: 'State Check Co' });
     const queued = await emailStateForAccount(db(), partner.partnerId, account.accountId);
     expect(queued?.registration?.state).to.equal('queued');
-    expect(emailStateText(queued!.registration!)).to.equal('Not delivered yet: queued');
+    expect(emailStateText(queued!.registration!)).to.equal('Queued: waiting to be sent');
 
     await db()('outbox_emails').where({ customer_account_id: account.accountId }).update({ attempts: 2, last_error: '451 4.3.0 busy' });
     const retrying = await emailStateForAccount(db(), partner.partnerId, account.accountId);
