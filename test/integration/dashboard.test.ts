@@ -130,6 +130,10 @@ describe('the account Dashboard, Install Carbonite, resend and hand-over', () =>
       // Its key code no longer activates (the API answers 403), so the Dashboard says so instead of offering the install.
       expect(res.text).to.include('This subscription ended on 10 January 2025. Its key code no longer activates computers.');
       expect(res.text).not.to.include(`href="${paths.partner.installCarbonite(account.accountId)}"`);
+      // Reached by its address, the Install page says the same instead of showing a key code that will not work.
+      const install = await agent.get(paths.partner.installCarbonite(account.accountId)).expect(200);
+      expect(install.text).to.include('This subscription ended on 10 January 2025. Its key code no longer activates computers');
+      expect(install.text).not.to.include(account.keyCode);
     });
 
     it('answers 404 for an account that does not exist or an id that is not a number', async () => {
