@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, listen, testConfig, type TestApp, type TestPartner } from '../support/app.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { createTestPartner, testConfig, type TestApp, type TestPartner } from '../support/app.ts';
+import { startAppInBrowser, stopAppInBrowser, type AppInBrowser, axeContext } from '../support/browser.ts';
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 import { requestPasswordReset } from '../../models/passwordResets.ts';
@@ -15,7 +15,7 @@ import { SignInPage } from './pages/signInPage.ts';
 describe('accessibility (axe-core): the registration wizard and the customer Portal', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: AppInBrowser['server'];
   let browser: Browser;
   let partner: TestPartner;
   let context: BrowserContext;
@@ -24,22 +24,18 @@ describe('accessibility (axe-core): the registration wizard and the customer Por
   let audited: string[];
 
   before(async () => {
-    t = buildTestApp();
-    server = await listen(t.app);
-    browser = await launchBrowser();
+    ({ t, server, browser } = await startAppInBrowser());
     partner = await createTestPartner('Accessibility IT');
   });
   beforeEach(async () => {
-    context = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, baseURL: server.url });
+    context = await axeContext(browser, server.url);
     page = await context.newPage();
     findings = [];
     audited = [];
   });
   afterEach(() => context.close());
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.close();
+    await stopAppInBrowser({ t, server, browser });
   });
 
   async function audit(name: string): Promise<void> {

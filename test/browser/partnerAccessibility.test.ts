@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { createTestPartner, type TestApp, type TestPartner } from '../support/app.ts';
+import { startAppInBrowser, stopAppInBrowser, type AppInBrowser, axeContext } from '../support/browser.ts';
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
@@ -15,7 +15,7 @@ import { clickAndLoad } from './pages/navigation.ts';
 describe('accessibility (axe-core): the Partner Portal’s accounts pages', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: AppInBrowser['server'];
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -24,11 +24,9 @@ describe('accessibility (axe-core): the Partner Portal’s accounts pages', func
   const audited: string[] = [];
 
   before(async () => {
-    t = buildTestApp();
-    server = await listen(t.app);
-    browser = await launchBrowser();
+    ({ t, server, browser } = await startAppInBrowser());
     partner = await createTestPartner('Accessible Accounts IT');
-    context = await browser.newContext({ javaScriptEnabled: true, bypassCSP: true, baseURL: server.url });
+    context = await axeContext(browser, server.url);
     page = await context.newPage();
     const signIn = new SignInPage(page, paths.partner.signIn);
     await signIn.open();
@@ -37,9 +35,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts pages', func
   });
   after(async () => {
     await context?.close();
-    await browser?.close();
-    await server?.close();
-    await t?.close();
+    await stopAppInBrowser({ t, server, browser });
   });
 
   async function audit(name: string): Promise<void> {

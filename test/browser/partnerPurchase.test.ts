@@ -5,8 +5,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
 import { projectRoot } from '../../lib/projectRoot.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, listen, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
-import { launchBrowser, noScriptContext } from '../support/browser.ts';
+import { createTestPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
+import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
 import { SignInPage } from './pages/signInPage.ts';
 import { NewPurchasePage, ReviewPurchasePage } from './pages/partnerPurchasePages.ts';
 import { AccountDashboardPage, AccountsPage, InstallPage } from './pages/accountDashboardPage.ts';
@@ -17,16 +17,14 @@ const run = promisify(execFile);
 describe('browser, JavaScript off: a partner buys, finds the account, installs and resends', function () {
   this.timeout(120_000);
   let t: TestApp;
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: AppInBrowser['server'];
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let partner: TestPartner;
 
   before(async () => {
-    t = buildTestApp();
-    server = await listen(t.app);
-    browser = await launchBrowser();
+    ({ t, server, browser } = await startAppInBrowser());
     partner = await createTestPartner('Browser Purchase IT');
   });
   beforeEach(async () => {
@@ -39,9 +37,7 @@ describe('browser, JavaScript off: a partner buys, finds the account, installs a
   });
   afterEach(() => context.close());
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.close();
+    await stopAppInBrowser({ t, server, browser });
   });
 
   it('buys Safe as the account administrator, follows Install Carbonite, and sees the computer appear after `npm run client -- activate`', async () => {

@@ -1,23 +1,21 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
-import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
-import { launchBrowser, noScriptContext } from '../support/browser.ts';
+import { createTestPartner, type TestApp, type TestPartner } from '../support/app.ts';
+import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
 import { SignInPage } from './pages/signInPage.ts';
 
 describe('browser, JavaScript off: partner sign-in and sign-out', function () {
   this.timeout(60_000);
   let t: TestApp;
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: AppInBrowser['server'];
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let partner: TestPartner;
 
   before(async () => {
-    t = buildTestApp();
-    server = await listen(t.app);
-    browser = await launchBrowser();
+    ({ t, server, browser } = await startAppInBrowser());
     partner = await createTestPartner('Browser Partner Co');
   });
   beforeEach(async () => {
@@ -26,9 +24,7 @@ describe('browser, JavaScript off: partner sign-in and sign-out', function () {
   });
   afterEach(() => context.close());
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.close();
+    await stopAppInBrowser({ t, server, browser });
   });
 
   it('shows the error summary and keeps the email after a wrong password', async () => {

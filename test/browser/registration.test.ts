@@ -8,8 +8,8 @@ import { createLogger } from '../../lib/logger.ts';
 import { createMailer } from '../../lib/mailer.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../../lib/deliveryWorker.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, listen, testConfig, type TestApp, type TestPartner } from '../support/app.ts';
-import { launchBrowser, noScriptContext } from '../support/browser.ts';
+import { createTestPartner, testConfig, type TestApp, type TestPartner } from '../support/app.ts';
+import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
 import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
 import { eventually, startSmtpServer, type TestSmtpServer } from '../support/smtpServer.ts';
 import { CUSTOMER_PASSWORD, installComputer, pathOf } from '../support/customers.ts';
@@ -21,7 +21,7 @@ import { SignInPage } from './pages/signInPage.ts';
 describe('browser, JavaScript off: the four registration journeys of the seed article', function () {
   this.timeout(90_000);
   let t: TestApp;
-  let server: Awaited<ReturnType<typeof listen>>;
+  let server: AppInBrowser['server'];
   let browser: Browser;
   let smtp: TestSmtpServer;
   let worker: DeliveryWorker;
@@ -31,9 +31,7 @@ describe('browser, JavaScript off: the four registration journeys of the seed ar
   let answers: SecurityAnswersInput;
 
   before(async () => {
-    t = buildTestApp();
-    server = await listen(t.app);
-    browser = await launchBrowser();
+    ({ t, server, browser } = await startAppInBrowser());
     smtp = await startSmtpServer();
     const config = testConfig({ SMTP_URL: smtp.url });
     worker = createDeliveryWorker({ db: testDatabase().db, mailer: createMailer(config), config, logger: createLogger('silent') }, { pollIntervalMs: 50 });
@@ -49,9 +47,7 @@ describe('browser, JavaScript off: the four registration journeys of the seed ar
   after(async () => {
     await worker?.stop();
     await smtp?.close();
-    await browser?.close();
-    await server?.close();
-    await t?.close();
+    await stopAppInBrowser({ t, server, browser });
   });
 
   // The worker delivers the queued registration email; the link is taken from the message
