@@ -14,6 +14,7 @@ export interface Config {
   port: number;
   appUrl: string;
   databaseUrl: string | undefined;
+  databasePoolSize: number;
   embeddedPostgresPort: number;
   smtpUrl: string | undefined;
   sessionSecret: string;
@@ -107,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     appUrl,
     databaseUrl,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 5, 1, 100),
     embeddedPostgresPort: integer(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1024, 65535),
     smtpUrl,
     sessionSecret,

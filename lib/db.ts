@@ -17,7 +17,7 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 export const migrationsDirectory = path.join(projectRoot, 'migrations');
 
-export function createKnex(connectionString: string, poolMax = 10, logger?: Logger): Knex {
+export function createKnex(connectionString: string, poolMax: number, logger?: Logger): Knex {
   return knexFactory({
     client: 'pg',
     // Knex's own warnings (a connection lost, an acquire that failed) go to the app's log,
@@ -175,7 +175,7 @@ export interface Database {
 }
 
 // What every entry point does first: find or start PostgreSQL and open a pool on it.
-export async function connectDatabase(config: Pick<Config, 'databaseUrl' | 'embeddedPostgresPort'>, logger: Logger, poolMax = 10): Promise<Database> {
+export async function connectDatabase(config: Pick<Config, 'databaseUrl' | 'embeddedPostgresPort'>, logger: Logger, poolMax: number): Promise<Database> {
   const { url, embedded } = await openDatabase(config, logger);
   const db = createKnex(url, poolMax, logger);
   return {

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import ejs from 'ejs';
 import type { Config } from './config.ts';
 import { EMAIL_TEMPLATES, type EmailTemplate } from './outbox.ts';
 import { projectRoot } from './projectRoot.ts';
 import * as format from './format.ts';
+import { renderTemplate } from './templates.ts';
 
 // Each email is a folder in views/emails/ with subject.ejs, html.ejs and text.ejs, all
 // rendered from the same data, with the brand and the app's address.
@@ -41,11 +41,10 @@ export async function renderEmail(
   checkLinks(data);
   const locals = { ...data, brandName: context.brandName, appUrl: context.appUrl, format };
   const file = (part: string) => path.join(emailsDirectory, template, `${part}.ejs`);
-  const [subject, html, text] = await Promise.all([
-    ejs.renderFile(file('subject'), locals, { escape: asIs }),
-    ejs.renderFile(file('html'), locals),
-    ejs.renderFile(file('text'), locals, { escape: asIs }),
-  ]);
+  const options = { root: emailsDirectory, requireAll: true };
+  const subject = renderTemplate(file('subject'), locals, { ...options, escape: asIs });
+  const html = renderTemplate(file('html'), locals, options);
+  const text = renderTemplate(file('text'), locals, { ...options, escape: asIs });
   return {
     // One line: a line break in a header would start another header.
     subject: subject.replace(/\s+/g, ' ').trim(),

@@ -7,8 +7,11 @@ import type { Logger } from './logger.ts';
 
 export const SESSION_COOKIE = 'portal.sid';
 
-export function createSessionPool(databaseUrl: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+// Sessions have their own small pool, so a page's queries never wait behind session reads
+// or the other way round. A session read or write is one short query: half as many
+// connections as the pages' pool is plenty.
+export function createSessionPool(databaseUrl: string, logger: Logger, pagesPoolSize: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.ceil(pagesPoolSize / 2), connectionTimeoutMillis: 5000 });
   pool.on('error', (error) => logger.warn({ err: error }, 'session pool connection lost'));
   return pool;
 }

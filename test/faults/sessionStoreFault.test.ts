@@ -24,7 +24,7 @@ describe('fault: the session store fails for a moment', () => {
 
   before(async () => {
     const logger = createLogger('silent');
-    const pool = createSessionPool(testDatabase().url, logger);
+    const pool = createSessionPool(testDatabase().url, logger, 10);
     const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
     // The store's reads and writes fail on demand, the way a lost connection fails them.
     pool.query = ((text: unknown, ...rest: unknown[]) => {

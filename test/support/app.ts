@@ -36,7 +36,7 @@ export function buildTestApp(env: Record<string, string> = {}): TestApp {
   const config = testConfig(env);
   const { db, url } = testDatabase();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const sessionPool = createSessionPool(url, logger);
+  const sessionPool = createSessionPool(url, logger, config.databasePoolSize);
   const app = createApp({ config, db, logger, sessionPool });
   return { app, config, sessionPool, close: () => sessionPool.end() };
 }

@@ -9,6 +9,7 @@ describe('configuration', () => {
     expect(config.brandName).to.equal('Carbonite');
     expect(config.idleTimeoutMinutes).to.equal(30);
     expect(config.absoluteTimeoutHours).to.equal(12);
+    expect(config.databasePoolSize).to.equal(5);
     expect(config.isProduction).to.equal(false);
   });
 
@@ -29,6 +30,7 @@ describe('configuration', () => {
     ['an unknown LOG_LEVEL', { LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     ['an unknown NODE_ENV', { NODE_ENV: 'staging' }, /^NODE_ENV must be/],
     ['a malformed idle timeout', { SESSION_IDLE_MINUTES: '-5' }, /^SESSION_IDLE_MINUTES must be a whole number/],
+    ['a database pool of no connections', { DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE must be between 1 and 100/],
     ['a malformed TRUST_PROXY', { TRUST_PROXY: 'yes please!' }, /^TRUST_PROXY must be/],
   ];
   for (const [what, env, message] of refusals) {
@@ -41,5 +43,6 @@ describe('configuration', () => {
     const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), SMTP_URL: 'smtps://u:p@mail.example.com', TRUST_PROXY: '1' });
     expect(config.isProduction).to.equal(true);
     expect(config.trustProxy).to.equal(1);
+    expect(loadConfig({ DATABASE_POOL_SIZE: '12' }).databasePoolSize).to.equal(12);
   });
 });

@@ -26,8 +26,8 @@ export async function serveAppOn(databaseUrl: string, env: Record<string, string
     ...env,
   });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const db = createKnex(databaseUrl, 10, logger);
-  const sessionPool = createSessionPool(databaseUrl, logger);
+  const db = createKnex(databaseUrl, config.databasePoolSize, logger);
+  const sessionPool = createSessionPool(databaseUrl, logger, config.databasePoolSize);
   const app = createApp({ config, db, logger, sessionPool });
   const server = await listen(app);
   return {
