@@ -4,11 +4,10 @@ import path from 'node:path';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Knex } from 'knex';
-import type pg from 'pg';
 import type { Config } from './lib/config.ts';
 import type { Logger } from './lib/logger.ts';
 import { securityHeaders } from './lib/security.ts';
-import { sessionMiddleware } from './lib/session.ts';
+import { sessionMiddleware, type SessionStorage } from './lib/session.ts';
 import { csrfProtection } from './lib/csrf.ts';
 import { createPassport } from './lib/auth.ts';
 import { setUpViews } from './lib/views.ts';
@@ -25,7 +24,7 @@ export interface AppDeps {
   config: Config;
   db: Knex;
   logger: Logger;
-  sessionPool: pg.Pool;
+  sessions: SessionStorage;
 }
 
 const REQUEST_ID = /^[\w.-]{8,64}$/;
@@ -86,7 +85,7 @@ function currentUserLocals(): RequestHandler {
 }
 
 export function createApp(deps: AppDeps): Express {
-  const { config, db, logger, sessionPool } = deps;
+  const { config, db, logger, sessions } = deps;
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.set('etag', false);
@@ -114,7 +113,7 @@ export function createApp(deps: AppDeps): Express {
   setUpViews(app, config);
   // The client's API: JSON, device tokens, no session and no CSRF.
   app.use('/api', apiRouter(deps));
-  app.use(sessionMiddleware(config, sessionPool, logger));
+  app.use(sessionMiddleware(config, sessions, logger));
   app.use(bodyParsing());
   app.use(passport.initialize());
   app.use(passport.session());

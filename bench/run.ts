@@ -67,21 +67,50 @@ async function rssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
-// A browser-like sign-in through the real form: the page's CSRF token and cookie, then the POST.
+// A browser's cookies: what an answer sets replaces what was held ("a=1; b=2" to send).
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  constructor(cookies = '') {
+    if (cookies) this.takeLines(cookies.split('; '));
+  }
+  take(res: Response): void {
+    this.takeLines(res.headers.getSetCookie());
+  }
+  takeLines(lines: string[]): void {
+    for (const line of lines) {
+      const pair = line.split(';')[0];
+      const eq = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+  }
+  toString(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+}
+
+// A browser-like sign-in through the real form: the page's CSRF token and cookies, the POST,
+// and the page it lands on; answers the cookies a browser holds then (the session's, and the
+// revision of the session its last answer wrote).
 async function signIn(baseUrl: string, formPath: string, email: string, password: string): Promise<string> {
+  const jar = new CookieJar();
   const page = await fetch(baseUrl + formPath);
-  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+  jar.take(page);
   const html = await page.text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
   if (!csrf) throw new Error(`No CSRF token on ${formPath}`);
   const res = await fetch(baseUrl + formPath, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.toString() },
     body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
   });
   if (res.status !== 303) throw new Error(`Sign-in at ${formPath} answered ${res.status}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0];
+  jar.take(res);
+  const landing = await fetch(new URL(res.headers.get('location')!, baseUrl), { headers: { cookie: jar.toString() }, redirect: 'manual' });
+  if (landing.status !== 200) throw new Error(`The page after sign-in at ${formPath} answered ${landing.status}`);
+  jar.take(landing);
+  await landing.arrayBuffer();
+  return jar.toString();
 }
 
 async function getHtml(url: string, cookie: string): Promise<string> {
@@ -102,16 +131,33 @@ async function deepPageUrl(baseUrl: string, cookie: string, firstPath: string, r
   return current;
 }
 
+// Signed-in pages are driven as one browser's tabs: every connection sends the cookies the
+// browser holds, and takes any cookie an answer sets (the session's revision moves when the
+// session changes, once a minute at most for the idle clock).
+function browserRequests(cookie: string | undefined): autocannon.Request[] | undefined {
+  if (!cookie) return undefined;
+  const jar = new CookieJar(cookie);
+  return [
+    {
+      setupRequest: (request) => ({ ...request, headers: { ...request.headers, cookie: jar.toString() } }),
+      onResponse: (_status, _body, _context, headers) => {
+        const set = headers?.['Set-Cookie'] ?? headers?.['set-cookie'];
+        if (set) jar.takeLines(Array.isArray(set) ? set : [set]);
+      },
+    },
+  ];
+}
+
 async function measure(page: string, url: string, cookie: string | undefined, pid: number | undefined): Promise<Measured> {
-  const headers = cookie ? { cookie } : undefined;
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers });
+  const requests = browserRequests(cookie);
+  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP, requests });
   let peak = 0;
   const sampler = pid
     ? setInterval(() => {
         rssMb(pid).then((mb) => (peak = Math.max(peak, mb)), () => undefined);
       }, 200)
     : undefined;
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests });
   if (sampler) clearInterval(sampler);
   return {
     page,

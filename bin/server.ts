@@ -4,7 +4,7 @@ import http from 'node:http';
 import { loadConfigOrExit } from '../lib/startup.ts';
 import { createLogger } from '../lib/logger.ts';
 import { connectDatabase, migrateLatest } from '../lib/db.ts';
-import { createSessionPool } from '../lib/session.ts';
+import { createSessionStorage } from '../lib/session.ts';
 import { createApp } from '../app.ts';
 import { paths } from '../lib/paths.ts';
 import { createMailer } from '../lib/mailer.ts';
@@ -30,8 +30,8 @@ if (!config.isProduction && database.embedded && (await databaseIsEmpty(db))) {
   seeded = true;
 }
 
-const sessionPool = createSessionPool(database.url, logger, config.databasePoolSize);
-const app = createApp({ config, db, logger, sessionPool });
+const sessions = createSessionStorage(database.url, logger, config.databasePoolSize);
+const app = createApp({ config, db, logger, sessions });
 const server = http.createServer(app);
 // Slightly above typical proxy idle timeouts, so a proxy never reuses a closed socket.
 server.keepAliveTimeout = 65_000;
@@ -76,7 +76,7 @@ async function shutdown(signal: string): Promise<void> {
   // The worker finishes its sends in flight and gives back its claims while requests drain.
   await Promise.all([closed, worker?.stop()]);
   clearTimeout(forced);
-  await sessionPool.end().catch(() => undefined);
+  await sessions.end().catch(() => undefined);
   await database.close();
   logger.info('stopped');
 }

@@ -16,6 +16,8 @@ declare module 'express-session' {
   interface SessionData {
     createdAt: number;
     lastSeenAt: number;
+    // The revision the session was last saved at (lib/sessionCache.ts).
+    rev: string;
     flash: { kind: 'success' | 'info'; text: string } | undefined;
     // Namespaced journey state; each journey owns its key.
     // Registration journeys by journey id (the id is in the wizard's URLs), so two tabs

@@ -27,7 +27,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (wrong) return render(res, wrong.status, { currentPassword: wrong.message });
     await changeCustomerPassword(deps.db, user, form.password, { action: 'customer.password_changed', address: req.ip });
     await signIn(req, user);
-    await endSessionsOfUser(deps.sessionPool, user.key, req.sessionID);
+    await endSessionsOfUser(deps.sessions, user.key, req.sessionID);
     req.session.flash = { kind: 'success', text: 'Your password has been changed. You have been signed out everywhere else.' };
     res.redirect(303, paths.portal.settings);
   };

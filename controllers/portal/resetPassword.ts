@@ -99,7 +99,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (result.outcome !== 'changed') return renderLinkProblem(req, res, result.outcome);
     delete req.session.passwordReset;
     // Every session of this customer ends; only a session of theirs making this request stays.
-    await endSessionsOfUser(deps.sessionPool, result.user.key, req.user?.key === result.user.key ? req.sessionID : undefined);
+    await endSessionsOfUser(deps.sessions, result.user.key, req.user?.key === result.user.key ? req.sessionID : undefined);
     // Whoever answered the emailed link and the question is the owner: earlier sign-in failures no longer count.
     await recordSignInSuccess(deps.db, 'customer', result.user.email.toLowerCase());
     req.session.flash = { kind: 'success', text: 'Your password has been changed. Sign in with your new password.' };

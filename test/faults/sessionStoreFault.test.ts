@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { paths } from '../../lib/paths.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { createSessionPool } from '../../lib/session.ts';
+import { createSessionStorage, type SessionStorage } from '../../lib/session.ts';
 import { createApp } from '../../app.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, testConfig, type TestPartner } from '../support/app.ts';
@@ -20,11 +20,12 @@ describe('fault: the session store fails for a moment', () => {
   let partner: TestPartner;
   let connections = 0;
   const failNext = { read: 0, write: 0 };
-  let closeStore: () => Promise<void>;
+  let storage: SessionStorage;
 
   before(async () => {
     const logger = createLogger('silent');
-    const pool = createSessionPool(testDatabase().url, logger, 10);
+    storage = createSessionStorage(testDatabase().url, logger, 10);
+    const pool = storage.pool;
     const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
     // The store's reads and writes fail on demand, the way a lost connection fails them.
     pool.query = ((text: unknown, ...rest: unknown[]) => {
@@ -36,8 +37,7 @@ describe('fault: the session store fails for a moment', () => {
       }
       return query(text, ...rest);
     }) as typeof pool.query;
-    closeStore = () => pool.end();
-    server = http.createServer(createApp({ config: testConfig(), db: testDatabase().db, logger, sessionPool: pool }));
+    server = http.createServer(createApp({ config: testConfig(), db: testDatabase().db, logger, sessions: storage }));
     server.on('connection', () => {
       connections += 1;
     });
@@ -49,7 +49,7 @@ describe('fault: the session store fails for a moment', () => {
   after(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-    await closeStore();
+    await storage.end();
   });
 
   it('answers 503 when the session cannot be read, and keeps the user signed in for the next request', async () => {
@@ -57,6 +57,8 @@ describe('fault: the session store fails for a moment', () => {
     await signInPartner(client, partner);
     expect((await client.get(paths.partner.accounts)).status).to.equal(200);
 
+    // A session this instance has no copy of (another instance wrote it last) is read from the store.
+    storage.cache.clear();
     failNext.read = 1;
     const failed = await client.get(paths.partner.accounts);
     expect(failed.status).to.equal(503);

@@ -12,6 +12,7 @@ import {
   submitForm,
   type TestApp,
   type TestPartner,
+  rewriteStoredSession,
 } from '../support/app.ts';
 
 async function sessionRowsOf(userKey: string): Promise<{ sid: string; sess: Record<string, unknown> }[]> {
@@ -162,13 +163,12 @@ describe('partner sign-in', () => {
     await agent.get(paths.partner.accounts).expect(303);
   });
 
-  async function ageSession(userKey: string, field: 'createdAt' | 'lastSeenAt', msAgo: number) {
-    const db = testDatabase().db;
+  async function ageSession(userKey: string, field: 'createdAt' | 'lastSeenAt', msAgo: number, app: TestApp = t) {
     const rows = await sessionRowsOf(userKey);
     for (const row of rows) {
       const sess = { ...row.sess, [field]: Date.now() - msAgo };
       if (field === 'createdAt') sess.lastSeenAt = Date.now();
-      await db('session').where({ sid: row.sid }).update({ sess: JSON.stringify(sess) });
+      await rewriteStoredSession(app.sessions, row.sid, sess);
     }
   }
 
@@ -196,7 +196,7 @@ describe('partner sign-in', () => {
     try {
       const user = await createTestPartner();
       const agent = await signInPartner(short.app, user);
-      await ageSession(`partner:${user.userId}`, 'lastSeenAt', 6 * 60_000);
+      await ageSession(`partner:${user.userId}`, 'lastSeenAt', 6 * 60_000, short);
       await agent.get(paths.partner.accounts).expect(303);
     } finally {
       await short.close();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, csrfTokenFrom, getForm, sessionIdFrom, signInPartner, submitForm, type TestApp, type TestPartner } from '../support/app.ts';
+import { buildTestApp, createTestPartner, csrfTokenFrom, getForm, sessionIdFrom, signInPartner, submitForm, rewriteStoredSession, type TestApp, type TestPartner } from '../support/app.ts';
 import { verifySecret } from '../../lib/passwords.ts';
 import { verifySecurityAnswer } from '../../models/customerUsers.ts';
 import { recordBackup } from '../../models/installations.ts';
@@ -153,7 +153,7 @@ describe('customer Portal: sign-in, sign-out and who reaches what', () => {
     await agent.get(paths.portal.home).expect(200);
     const rows = await db()('session').whereIn('sid', await sessionsOf(user.userId)).select('sid', 'sess');
     for (const row of rows) {
-      await db()('session').where({ sid: row.sid }).update({ sess: JSON.stringify({ ...row.sess, lastSeenAt: Date.now() - 31 * 60_000 }) });
+      await rewriteStoredSession(t.sessions, row.sid, { ...row.sess, lastSeenAt: Date.now() - 31 * 60_000 });
     }
     const res = await agent.get(paths.portal.home).expect(303);
     expect(res.headers.location).to.match(/^\/portal\/sign-in/);

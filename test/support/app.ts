@@ -4,11 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
-import type pg from 'pg';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { createSessionPool, SESSION_COOKIE } from '../../lib/session.ts';
+import { createSessionStorage, SESSION_COOKIE, type SessionStorage } from '../../lib/session.ts';
 import { hashSecret } from '../../lib/passwords.ts';
 import { createApp } from '../../app.ts';
 import { paths } from '../../lib/paths.ts';
@@ -18,7 +17,7 @@ import { testDatabase } from './hooks.ts';
 export interface TestApp {
   app: Express;
   config: Config;
-  sessionPool: pg.Pool;
+  sessions: SessionStorage;
   close(): Promise<void>;
 }
 
@@ -36,9 +35,9 @@ export function buildTestApp(env: Record<string, string> = {}): TestApp {
   const config = testConfig(env);
   const { db, url } = testDatabase();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const sessionPool = createSessionPool(url, logger, config.databasePoolSize);
-  const app = createApp({ config, db, logger, sessionPool });
-  return { app, config, sessionPool, close: () => sessionPool.end() };
+  const sessions = createSessionStorage(url, logger, config.databasePoolSize);
+  const app = createApp({ config, db, logger, sessions });
+  return { app, config, sessions, close: () => sessions.end() };
 }
 
 // The app on a real port, for the browser and for tools that speak HTTP themselves.
@@ -54,6 +53,17 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
         server.close(() => resolve());
       }),
   };
+}
+
+// Rewrites a stored session by hand (to age it, say), and waits until the app has dropped its
+// copy, as the database's announcement of the change reaches it (lib/sessionCache.ts).
+export async function rewriteStoredSession(sessions: SessionStorage, sid: string, sess: object): Promise<void> {
+  await testDatabase().db('session').where({ sid }).update({ sess: JSON.stringify(sess) });
+  const deadline = Date.now() + 5000;
+  while (sessions.cache.holds(sid)) {
+    if (Date.now() > deadline) throw new Error('The app kept its copy of a session changed in the database');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 // The session id in a Set-Cookie header (or a Cookie value): the cookie is "s:<sid>.<signature>".

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../../lib/config.ts';
 import { createLogger } from '../../../lib/logger.ts';
 import { createKnex } from '../../../lib/db.ts';
-import { createSessionPool } from '../../../lib/session.ts';
+import { createSessionStorage } from '../../../lib/session.ts';
 import { createApp } from '../../../app.ts';
 import { listen } from '../../support/app.ts';
 
@@ -27,8 +27,8 @@ export async function serveAppOn(databaseUrl: string, env: Record<string, string
   });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createKnex(databaseUrl, config.databasePoolSize, logger);
-  const sessionPool = createSessionPool(databaseUrl, logger, config.databasePoolSize);
-  const app = createApp({ config, db, logger, sessionPool });
+  const sessions = createSessionStorage(databaseUrl, logger, config.databasePoolSize);
+  const app = createApp({ config, db, logger, sessions });
   const server = await listen(app);
   return {
     app,
@@ -37,7 +37,7 @@ export async function serveAppOn(databaseUrl: string, env: Record<string, string
     url: server.url,
     async close() {
       await server.close();
-      await sessionPool.end();
+      await sessions.end();
       await db.destroy();
     },
   };
