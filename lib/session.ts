@@ -117,7 +117,8 @@ export function sessionMiddleware(config: Config, storage: SessionStorage, logge
       presentedRevision = undefined;
     }
   };
-  return [loadSession, sessionTimeouts(config), sessionRevisions];
+  // Revisions first: a change the idle clock makes is a change like any other.
+  return [loadSession, sessionRevisions, sessionTimeouts(config)];
 }
 
 const REVISION_IN_COOKIES = new RegExp(`(?:^|;\\s*)${REVISION_COOKIE.replace('.', '\\.')}=([\\w-]{1,64})(?:;|$)`);

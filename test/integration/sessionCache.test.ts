@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { paths } from '../../lib/paths.ts';
 import { endSessionsOfUser, REVISION_COOKIE, type SessionStorage } from '../../lib/session.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
+import { buildTestApp, createTestPartner, listen, rewriteStoredSession, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 import { WebClient } from '../faults/support/webClient.ts';
 import { purchaseFields, signInPartner } from '../faults/support/journeys.ts';
 
@@ -144,6 +144,25 @@ describe('sessions kept in memory, across two instances', () => {
     before = a.sessionReads;
     expect(await signedIn(browser)).to.equal(true);
     expect(a.sessionReads - before, 'served from memory again').to.equal(0);
+  });
+
+  it('gives the session a new revision when the idle clock moves it, so no instance serves the older copy', async () => {
+    const browser = new WebClient(a.url);
+    await signInPartner(browser, partner);
+    expect(await signedIn(browser)).to.equal(true);
+    const cookieOf = (name: string) => browser.cookieHeader().split('; ').find((c) => c.startsWith(`${name}=`))!;
+    const sid = sessionIdFrom(cookieOf('portal.sid'))!;
+    const { db } = testDatabase();
+    const stored = await db('session').where({ sid }).first('sess');
+    // Last seen two minutes ago: the next request moves the idle clock.
+    await rewriteStoredSession(a.test.sessions, sid, { ...stored.sess, lastSeenAt: Date.now() - 2 * 60_000 });
+    const before = cookieOf(REVISION_COOKIE);
+    expect(await signedIn(browser)).to.equal(true);
+    expect(cookieOf(REVISION_COOKIE)).not.to.equal(before);
+    await waitFor('the stored session to carry the new revision', async () => {
+      const now = await db('session').where({ sid }).first('sess');
+      return `${REVISION_COOKIE}=${now.sess.rev}` === cookieOf(REVISION_COOKIE);
+    });
   });
 
   it('keeps at most one copy per session, whatever the traffic', async () => {
