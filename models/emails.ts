@@ -118,12 +118,12 @@ export async function emailStateForAccount(db: Knex, partnerId: number, accountI
   };
 }
 
-// One line for a dashboard: "Registration email sent on 3 December 2026 at 14:05 UTC",
+// One line for a dashboard, under the email's name: "Sent on 3 December 2026 at 14:05 UTC",
 // "Not delivered yet: retrying".
 export function emailStateText(email: EmailSummary): string {
   switch (email.state) {
     case 'sent':
-      return `${email.title} sent on ${format.dateTime(email.sentAt)}`;
+      return `Sent on ${format.dateTime(email.sentAt)}`;
     case 'queued':
       return 'Queued: waiting to be sent';
     case 'retrying':
