@@ -137,12 +137,11 @@ function revisionPresented(req: Request): string | undefined {
 // changed during the request; an unchanged one costs no write.
 const sessionRevisions: RequestHandler = (req, res, next) => {
   let seen = req.session ? JSON.stringify(req.session) : undefined;
-  const hadRevision = revisionPresented(req) !== undefined;
   // True when the session changed since it was read or last given a revision.
   const giveRevision = (): boolean => {
     const current = req.session;
     if (!current) {
-      if (hadRevision) res.clearCookie(REVISION_COOKIE, revisionCookieOptions(req));
+      if (revisionPresented(req)) res.clearCookie(REVISION_COOKIE, revisionCookieOptions(req));
       return false;
     }
     if (JSON.stringify(current) === seen) return false;

@@ -9,7 +9,8 @@ import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions }
 import { enqueueEmail } from '../../lib/outbox.ts';
 import { issueInvitation } from '../../models/registrationInvitations.ts';
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
-import { eventually, startSmtpServer, type TestSmtpServer } from '../support/smtpServer.ts';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.ts';
+import { eventually } from '../support/eventually.ts';
 
 const db = () => testDatabase().db;
 const logger = createLogger('silent');

@@ -5,6 +5,7 @@ import { paths } from '../../lib/paths.ts';
 import { endSessionsOfUser, REVISION_COOKIE, type SessionStorage } from '../../lib/session.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, rewriteStoredSession, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
+import { eventually } from '../support/eventually.ts';
 import { WebClient } from '../faults/support/webClient.ts';
 import { purchaseFields, signInPartner } from '../faults/support/journeys.ts';
 
@@ -13,14 +14,6 @@ interface Instance {
   url: string;
   sessionReads: number;
   close(): Promise<void>;
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 // An instance whose session reads from the database are counted.
@@ -42,7 +35,7 @@ async function startInstance(): Promise<Instance> {
     if (typeof text === 'string' && text.startsWith('SELECT sess')) instance.sessionReads += 1;
     return query(text, ...rest);
   }) as typeof pool.query;
-  await waitFor('the session cache to listen', () => test.sessions.cache.isListening);
+  await eventually(() => test.sessions.cache.isListening, 5000, 'the session cache to listen');
   return instance;
 }
 
@@ -114,7 +107,7 @@ describe('sessions kept in memory, across two instances', () => {
     const signOut = await browser.at(b.url).submit(paths.partner.accounts, {}, paths.partner.signOut);
     expect(signOut.status).to.equal(303);
     expect(browser.hasCookie(REVISION_COOKIE), 'the revision cookie is cleared').to.equal(false);
-    await waitFor('instance A to drop the ended session', async () => !(await signedIn(stolen)), 2000);
+    await eventually(async () => !(await signedIn(stolen)), 2000, 'instance A to drop the ended session');
   });
 
   it('ends every session of a user in every instance when they are ended in one (a password change)', async () => {
@@ -123,7 +116,7 @@ describe('sessions kept in memory, across two instances', () => {
     expect(await signedIn(browser)).to.equal(true);
     const ended = await endSessionsOfUser(b.test.sessions, `partner:${partner.userId}`);
     expect(ended).to.be.greaterThan(0);
-    await waitFor('instance A to drop the ended session', async () => !(await signedIn(browser)), 2000);
+    await eventually(async () => !(await signedIn(browser)), 2000, 'instance A to drop the ended session');
   });
 
   it('reads sessions from the database while it cannot listen, and keeps copies again once it listens', async () => {
@@ -132,14 +125,14 @@ describe('sessions kept in memory, across two instances', () => {
     const { db } = testDatabase();
     // The listening connections are cut, as a database restart or a network fault would cut them.
     await db.raw(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'partner-portal sessions'`);
-    await waitFor('instance A to notice', () => !a.test.sessions.cache.isListening);
+    await eventually(() => !a.test.sessions.cache.isListening, 5000, 'instance A to notice');
     expect(a.test.sessions.cache.size).to.equal(0);
     let before = a.sessionReads;
     expect(await signedIn(browser)).to.equal(true);
     expect(await signedIn(browser)).to.equal(true);
     expect(a.sessionReads - before, 'every request read the session').to.equal(2);
 
-    await waitFor('instance A to listen again', () => a.test.sessions.cache.isListening);
+    await eventually(() => a.test.sessions.cache.isListening, 5000, 'instance A to listen again');
     expect(await signedIn(browser)).to.equal(true);
     before = a.sessionReads;
     expect(await signedIn(browser)).to.equal(true);
@@ -159,10 +152,14 @@ describe('sessions kept in memory, across two instances', () => {
     const before = cookieOf(REVISION_COOKIE);
     expect(await signedIn(browser)).to.equal(true);
     expect(cookieOf(REVISION_COOKIE)).not.to.equal(before);
-    await waitFor('the stored session to carry the new revision', async () => {
-      const now = await db('session').where({ sid }).first('sess');
-      return `${REVISION_COOKIE}=${now.sess.rev}` === cookieOf(REVISION_COOKIE);
-    });
+    await eventually(
+      async () => {
+        const now = await db('session').where({ sid }).first('sess');
+        return `${REVISION_COOKIE}=${now.sess.rev}` === cookieOf(REVISION_COOKIE);
+      },
+      5000,
+      'the stored session to carry the new revision',
+    );
   });
 
   it('keeps at most one copy per session, whatever the traffic', async () => {

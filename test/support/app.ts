@@ -13,6 +13,7 @@ import { createApp } from '../../app.ts';
 import { paths } from '../../lib/paths.ts';
 import { createPartnerWithOwner } from '../../models/partners.ts';
 import { testDatabase } from './hooks.ts';
+import { eventually } from './eventually.ts';
 
 export interface TestApp {
   app: Express;
@@ -59,11 +60,7 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
 // copy, as the database's announcement of the change reaches it (lib/sessionCache.ts).
 export async function rewriteStoredSession(sessions: SessionStorage, sid: string, sess: object): Promise<void> {
   await testDatabase().db('session').where({ sid }).update({ sess: JSON.stringify(sess) });
-  const deadline = Date.now() + 5000;
-  while (sessions.cache.holds(sid)) {
-    if (Date.now() > deadline) throw new Error('The app kept its copy of a session changed in the database');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await eventually(() => !sessions.cache.holds(sid), 5000, 'the app to drop its copy of a session changed in the database');
 }
 
 // The session id in a Set-Cookie header (or a Cookie value): the cookie is "s:<sid>.<signature>".
