@@ -32,10 +32,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
   });
 }
 
-export function buildTestApp(env: Record<string, string> = {}): TestApp {
+export function buildTestApp(env: Record<string, string> = {}, logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')): TestApp {
   const config = testConfig(env);
   const { db, url } = testDatabase();
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const sessions = createSessionStorage(url, logger, config.databasePoolSize);
   const app = createApp({ config, db, logger, sessions });
   return { app, config, sessions, close: () => sessions.end() };
