@@ -1,30 +1,50 @@
 // The bare-metal baseline for `npm run bench`: node:http and pg, no framework, no session,
 // no template engine. It runs the Accounts tab's first-page query and writes the same
 // table HTML. The SQL text is taken once, at start, from the app's own model function
-// (knex's query event), so both sides run exactly the same query; serving uses only pg.
+// (knex's query event), so both sides run exactly the same query, as the same named
+// prepared statement; product and plan names come from the catalog read once at start, as
+// in the app. Serving uses only pg.
 import http from 'node:http';
 import pg from 'pg';
 import { createKnex } from '../lib/db.ts';
 import { clockAt, listAccounts, STATUS_LABELS, ADMINISTRATOR_LABELS, type AccountStatus } from '../models/accounts.ts';
 import { date } from '../lib/format.ts';
+import { loadCatalog } from '../models/catalog.ts';
 
 const port = Number(process.env.PORT ?? 3200);
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is required');
 
-async function captureFirstPageQuery(): Promise<{ text: string; values: unknown[]; partnerIndex: number }> {
+interface FirstPageQuery {
+  name: string | undefined;
+  text: string;
+  values: unknown[];
+  // Captured for partner 1: the bindings each request sets to its partner.
+  partnerIndexes: number[];
+  productNames: Map<string, string>;
+  planNames: Map<string, string>;
+}
+
+async function captureFirstPageQuery(): Promise<FirstPageQuery> {
   const db = createKnex(databaseUrl!, 1);
-  let captured: { sql: string; bindings: unknown[] } | undefined;
-  db.on('query', (query: { sql: string; bindings: unknown[] }) => {
-    captured ??= query;
+  let captured: { sql: string; bindings: unknown[]; options?: { name?: string } } | undefined;
+  db.on('query', (query: { sql: string; bindings: unknown[]; options?: { name?: string } }) => {
+    if (/customer_accounts/.test(query.sql)) captured ??= query;
   });
+  const catalog = await loadCatalog(db);
   await listAccounts(db, 1, { search: '', sort: 'name' }, { size: 25 }, clockAt());
   await db.destroy();
   if (!captured) throw new Error('No query captured');
   let n = 0;
   const text = captured.sql.includes('$1') ? captured.sql : captured.sql.replace(/\?/g, () => `$${++n}`);
-  // Captured for partner 1: that binding is the one each request sets.
-  return { text, values: captured.bindings, partnerIndex: captured.bindings.indexOf(1) };
+  return {
+    name: captured.options?.name,
+    text,
+    values: captured.bindings,
+    partnerIndexes: captured.bindings.flatMap((value, index) => (value === 1 ? [index] : [])),
+    productNames: new Map(catalog.products.map((p) => [p.id, p.name])),
+    planNames: new Map(catalog.plans.map((p) => [p.id, p.name])),
+  };
 }
 
 const escapeHtml = (value: unknown) =>
@@ -36,8 +56,8 @@ interface Row {
   id: number;
   name: string;
   email: string;
-  product_name: string;
-  plan_name: string;
+  product_id: string;
+  plan_id: string;
   computers_used: number;
   computers_allowed: number;
   administrator: 'partner' | 'customer';
@@ -51,7 +71,7 @@ function page(rows: Row[]): string {
       (r) => `<tr>
 <td><a href="/partner/accounts/${r.id}">${escapeHtml(r.name)}</a></td>
 <td>${escapeHtml(r.email)}</td>
-<td>${escapeHtml(r.product_name)} <span class="muted">${escapeHtml(r.plan_name)}</span></td>
+<td>${escapeHtml(query.productNames.get(r.product_id) ?? r.product_id)} <span class="muted">${escapeHtml(query.planNames.get(r.plan_id) ?? r.plan_id)}</span></td>
 <td class="numeric">${r.computers_used} of ${r.computers_allowed}</td>
 <td>${ADMINISTRATOR_LABELS[r.administrator]}</td>
 <td><span class="tag ${TAG[r.status]}">${STATUS_LABELS[r.status]}</span></td>
@@ -75,8 +95,9 @@ const server = http.createServer((req, res) => {
     return;
   }
   const values = [...query.values];
-  values[query.partnerIndex] = Number(url.searchParams.get('partner') ?? 1);
-  pool.query(query.text, values).then(
+  const partnerId = Number(url.searchParams.get('partner') ?? 1);
+  for (const index of query.partnerIndexes) values[index] = partnerId;
+  pool.query({ name: query.name, text: query.text, values }).then(
     (result) => {
       const html = page(result.rows as Row[]);
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });

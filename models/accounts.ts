@@ -4,6 +4,7 @@ import { NotFoundError } from '../lib/errors.ts';
 import * as format from '../lib/format.ts';
 import { takeHit, type Limit, type LimitState } from '../lib/rateLimit.ts';
 import { recordAudit } from './audit.ts';
+import { loadCatalog } from './catalog.ts';
 import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
 import type { Administrator } from './purchases.ts';
 
@@ -176,6 +177,19 @@ interface PageRow extends AccountRow {
   accountsVersion: number;
 }
 
+// The plain list (no search, no filter) is the page every partner opens first. It runs as
+// a named prepared statement, so PostgreSQL keeps one generic plan for it instead of planning
+// it on every request (planning cost more than running it: ~0.5 ms of ~1.1 ms per query on the
+// benchmark). Its plan is the same walk down one index for every partner, large or small.
+// Searched and filtered lists stay unnamed and are planned for their values each time: a
+// generic plan for a substring search took 20 ms where the planned one takes 0.5 ms.
+// LIMIT is written into the SQL (a page size or the export's batch, integers from our code):
+// as a parameter, PostgreSQL prices a generic plan as if it read a tenth of the table.
+function preparedStatementName(filters: AccountFilters, direction: string, fromKey: boolean, limit: number): string | undefined {
+  if (filters.search || filters.productId || filters.administrator || filters.status) return undefined;
+  return `accounts_page_${filters.sort}_${direction.toLowerCase()}_${fromKey ? 'from_key' : 'first'}_${limit}`;
+}
+
 // One page of the partner's accounts. The page is cut from customer_accounts alone, in the
 // order of one of its indexes, and only then joined to the subscription: page 4,000 costs
 // what page 1 costs.
@@ -188,6 +202,7 @@ async function fetchPage(
   key: CursorKey | undefined,
   backwards: boolean,
 ): Promise<PageRow[]> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`Not a page size: ${limit}`);
   const { columns, pageColumns, descending } = SORT_KEYS[filters.sort];
   const direction = descending !== backwards ? 'DESC' : 'ASC';
   const inner = applyFilters(db('customer_accounts as a'), partnerId, filters, clock);
@@ -198,30 +213,33 @@ async function fetchPage(
   inner
     .select('a.id', 'a.name', 'a.email', 'a.administrator', 'a.ends_on', db.raw('lower(a.name) AS sort_name'), db.raw(`${status} AS status`, statusBindings))
     .orderByRaw(columns.map((c) => `${c} ${direction}`).join(', '))
-    .limit(limit);
+    .limit(limit, { skipBinding: true });
 
-  const rows = await db
+  // Product and plan names come from the catalog the process holds: two joins fewer to plan.
+  const catalog = await loadCatalog(db);
+  const query = db
     .with('page', inner)
     .from('page')
     .join('subscriptions as s', 's.customer_account_id', 'page.id')
-    .join('plans as pl', 'pl.id', 's.plan_id')
-    .join('products as pr', 'pr.id', 's.product_id')
     .select(
       'page.*',
-      'pr.name as product_name',
-      'pl.name as plan_name',
+      's.product_id',
+      's.plan_id',
       's.computers_allowed',
       db.raw('(SELECT count(*) FROM installations i WHERE i.subscription_id = s.id)::int AS computers_used'),
       // Read with the page, so checking whether the cached counts still hold costs no extra round trip.
       db.raw('(SELECT accounts_version FROM partners WHERE id = ?) AS accounts_version', [partnerId]),
     )
     .orderByRaw(pageColumns.map((c) => `${c} ${direction}`).join(', '));
+  const name = preparedStatementName(filters, direction, Boolean(key), limit);
+  if (name) query.options({ name });
+  const rows = await query;
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
     email: r.email,
-    productName: r.product_name,
-    planName: r.plan_name,
+    productName: catalog.products.find((p) => p.id === r.product_id)?.name ?? r.product_id,
+    planName: catalog.plans.find((p) => p.id === r.plan_id)?.name ?? r.plan_id,
     computersUsed: r.computers_used,
     computersAllowed: r.computers_allowed,
     administrator: r.administrator,
