@@ -9,7 +9,7 @@ import pg from 'pg';
 import { createKnex } from '../lib/db.ts';
 import { clockAt, listAccounts, STATUS_LABELS, ADMINISTRATOR_LABELS, type AccountStatus } from '../models/accounts.ts';
 import { date } from '../lib/format.ts';
-import { loadCatalog } from '../models/catalog.ts';
+import { loadCatalog, planName, productName, type Catalog } from '../models/catalog.ts';
 
 const port = Number(process.env.PORT ?? 3200);
 const databaseUrl = process.env.DATABASE_URL;
@@ -21,8 +21,7 @@ interface FirstPageQuery {
   values: unknown[];
   // Captured for partner 1: the bindings each request sets to its partner.
   partnerIndexes: number[];
-  productNames: Map<string, string>;
-  planNames: Map<string, string>;
+  catalog: Catalog;
 }
 
 async function captureFirstPageQuery(): Promise<FirstPageQuery> {
@@ -42,8 +41,7 @@ async function captureFirstPageQuery(): Promise<FirstPageQuery> {
     text,
     values: captured.bindings,
     partnerIndexes: captured.bindings.flatMap((value, index) => (value === 1 ? [index] : [])),
-    productNames: new Map(catalog.products.map((p) => [p.id, p.name])),
-    planNames: new Map(catalog.plans.map((p) => [p.id, p.name])),
+    catalog,
   };
 }
 
@@ -71,7 +69,7 @@ function page(rows: Row[]): string {
       (r) => `<tr>
 <td><a href="/partner/accounts/${r.id}">${escapeHtml(r.name)}</a></td>
 <td>${escapeHtml(r.email)}</td>
-<td>${escapeHtml(query.productNames.get(r.product_id) ?? r.product_id)} <span class="muted">${escapeHtml(query.planNames.get(r.plan_id) ?? r.plan_id)}</span></td>
+<td>${escapeHtml(productName(query.catalog, r.product_id))} <span class="muted">${escapeHtml(planName(query.catalog, r.plan_id))}</span></td>
 <td class="numeric">${r.computers_used} of ${r.computers_allowed}</td>
 <td>${ADMINISTRATOR_LABELS[r.administrator]}</td>
 <td><span class="tag ${TAG[r.status]}">${STATUS_LABELS[r.status]}</span></td>

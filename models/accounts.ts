@@ -4,7 +4,7 @@ import { NotFoundError } from '../lib/errors.ts';
 import * as format from '../lib/format.ts';
 import { takeHit, type Limit, type LimitState } from '../lib/rateLimit.ts';
 import { recordAudit } from './audit.ts';
-import { loadCatalog } from './catalog.ts';
+import { loadCatalog, planName, productName } from './catalog.ts';
 import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
 import type { Administrator } from './purchases.ts';
 
@@ -238,8 +238,8 @@ async function fetchPage(
     id: r.id,
     name: r.name,
     email: r.email,
-    productName: catalog.products.find((p) => p.id === r.product_id)?.name ?? r.product_id,
-    planName: catalog.plans.find((p) => p.id === r.plan_id)?.name ?? r.plan_id,
+    productName: productName(catalog, r.product_id),
+    planName: planName(catalog, r.plan_id),
     computersUsed: r.computers_used,
     computersAllowed: r.computers_allowed,
     administrator: r.administrator,

@@ -39,6 +39,15 @@ export function loadCatalog(db: Knex): Promise<Catalog> {
   return cached;
 }
 
+// The names shown for a product or a plan; an id the catalog does not know shows as itself.
+export function productName(catalog: Catalog, productId: string): string {
+  return catalog.products.find((p) => p.id === productId)?.name ?? productId;
+}
+
+export function planName(catalog: Catalog, planId: string): string {
+  return catalog.plans.find((p) => p.id === planId)?.name ?? planId;
+}
+
 export function totalPriceCents(plan: Plan, computers: number, termYears: number): number {
   return plan.yearlyPriceCents * computers * termYears;
 }
