@@ -83,6 +83,18 @@ describe('New purchase: the form, its review page and Complete purchase', () => 
       expect(res.text).to.include('id="field-administrator"');
     });
 
+    it('gives every element its own id and points every aria-describedby at one, before and after errors', async () => {
+      const { html } = await getForm(agent, paths.partner.newPurchase);
+      const withErrors = (await submitForm(agent, paths.partner.newPurchase, EVERY_FIELD_EMPTY)).text;
+      for (const page of [html, withErrors]) {
+        const ids = [...page.matchAll(/\sid="([^"]+)"/g)].map(([, id]) => id);
+        expect(ids.filter((id, i) => ids.indexOf(id) !== i), 'ids used twice').to.deep.equal([]);
+        const described = [...page.matchAll(/aria-describedby="([^"]+)"/g)].flatMap(([, list]) => list.split(' '));
+        expect(described.filter((id) => !ids.includes(id)), 'described by ids that do not exist').to.deep.equal([]);
+        expect(described).to.include('field-plan-hint');
+      }
+    });
+
     const cases: [string, Record<string, string>, string, string][] = [
       ['a customer name over 200 characters', { customerName: 'x'.repeat(201) }, 'customerName', 'Customer name must be 200 characters or fewer'],
       ['an email without @', { customerEmail: 'harbor.example.com' }, 'customerEmail', 'Enter the customer email address in the correct format, like name@example.com'],
