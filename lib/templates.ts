@@ -27,7 +27,20 @@ export interface RenderOptions {
   requireAll?: boolean;
 }
 
-export const escapeHtml: Escape = ejs.escapeXML as Escape;
+// The same entities as EJS's own escapeXML, which replaced through a callback even when there
+// was nothing to replace. Most values (names, emails, numbers) have no special character: a
+// test first and they come back as they are, which took the Accounts page's escaping from
+// ~5% of its CPU time to under 1%.
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_SPECIALS = /[&<>"']/g;
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const entityFor = (c: string) => HTML_ENTITIES[c];
+
+export const escapeHtml: Escape = (value) => {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : String(value);
+  return HTML_SPECIAL.test(text) ? text.replace(HTML_SPECIALS, entityFor) : text;
+};
 
 const RESERVED = new Set(
   (

@@ -25,19 +25,23 @@ import { accountIdOf } from './accountParam.ts';
 type ListLink = Partial<AccountFilters> & { size?: number; after?: string; before?: string };
 
 // The address of the Accounts list (or its CSV) with the given filters; defaults are left out.
+// Written out by hand rather than with URLSearchParams: a page draws seven of these, and
+// URLSearchParams cost more than the rest of the controller.
 function accountsUrl(base: string, filters: AccountFilters, size: number, changes: ListLink = {}): string {
   const f = { ...filters, size, ...changes };
-  const params = new URLSearchParams();
-  if (f.search) params.set('q', f.search);
-  if (f.status) params.set('status', f.status);
-  if (f.productId) params.set('product', f.productId);
-  if (f.administrator) params.set('administrator', f.administrator);
-  if (f.sort && f.sort !== 'name') params.set('sort', f.sort);
-  if (f.size && f.size !== PAGE_SIZES[0]) params.set('size', String(f.size));
-  if (f.after) params.set('after', f.after);
-  if (f.before) params.set('before', f.before);
-  const query = params.toString();
-  return query ? `${base}?${query}` : base;
+  let query = '';
+  const add = (name: string, value: string) => {
+    query += `${query ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
+  };
+  if (f.search) add('q', f.search);
+  if (f.status) add('status', f.status);
+  if (f.productId) add('product', f.productId);
+  if (f.administrator) add('administrator', f.administrator);
+  if (f.sort && f.sort !== 'name') add('sort', f.sort);
+  if (f.size && f.size !== PAGE_SIZES[0]) add('size', String(f.size));
+  if (f.after) add('after', f.after);
+  if (f.before) add('before', f.before);
+  return base + query;
 }
 
 export function index(deps: RouterDeps): RequestHandler {

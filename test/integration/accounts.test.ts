@@ -296,6 +296,14 @@ describe('the Accounts tab: search, filters, sort, counts, pages and CSV over a 
     expect(decode(res.text)).to.include('href="/partner/accounts.csv?q=dental&product=safe&sort=expiry"');
   });
 
+  it('carries a search with spaces and URL characters through its links as it was typed', async () => {
+    const typed = 'Dental & co #1+2 50%/x?';
+    const res = await agent.get(list({ q: typed, status: 'active' })).expect(200);
+    const links = [...decode(res.text).matchAll(/href="(\/partner\/accounts(?:\.csv)?\?[^"]*)"/g)].map(([, href]) => href);
+    expect(links).to.have.length.greaterThan(4);
+    for (const href of links) expect(new URL(href, 'http://portal.test').searchParams.get('q'), href).to.equal(typed);
+  });
+
   it('exports exactly what the filters show, in the same order, as CSV', async () => {
     const query = { status: 'pending', administrator: 'customer', sort: 'expiry' };
     const expected = (await expectedAccounts(partner.partnerId, 'expiry')).filter((a) => a.status === 'Pending registration' && a.administrator === 'customer');

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { namesUsedBy, renderTemplate } from '../../lib/templates.ts';
+import ejs from 'ejs';
+import { escapeHtml, namesUsedBy, renderTemplate } from '../../lib/templates.ts';
 
 describe('templates (EJS without `with`)', () => {
   let root: string;
@@ -32,6 +33,12 @@ describe('templates (EJS without `with`)', () => {
     const file = write('page.ejs', `<h1><%= title %></h1><%- raw %><ul><% items.forEach(function (item) { %><%- include('/partials/item', { item: item }) %><% }) %></ul>`);
     const html = renderTemplate(file, { title: 'A & <b>', raw: '<hr>', items: ['one', '<two>'], owner: 'Ada' }, { root });
     expect(html).to.equal('<h1>A &amp; &lt;b&gt;</h1><hr><ul><li>one of Ada</li><li>&lt;two&gt; of Ada</li></ul>');
+  });
+
+  it('escapes HTML exactly as EJS does, returning text with nothing to escape as it is', () => {
+    const values = ['', 'plain text', `&<>"'`, '<script>alert("x")</script>', "O'Brien & Sons", 'a&&b<<c', 'Zoë ☃ 🙂', 42, 0, -1.5, true, false, [1, '<2>'], { toString: () => '<obj>' }, undefined, null];
+    for (const value of values) expect(escapeHtml(value), String(value)).to.equal(ejs.escapeXML(value as string));
+    expect(escapeHtml(`&<>"'`)).to.equal('&amp;&lt;&gt;&#34;&#39;');
   });
 
   it('uses the escape it is given (plain text for email subjects)', () => {
