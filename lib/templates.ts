@@ -108,11 +108,26 @@ function templateAt(file: string, cache: boolean): Template {
   return template;
 }
 
-function includePath(from: string, includePathName: string, root: string): string {
+function resolveInclude(from: string, includePathName: string, root: string): string {
   const resolved = includePathName.startsWith('/')
     ? path.join(root, includePathName)
     : path.resolve(path.dirname(from), includePathName);
   return path.extname(resolved) ? resolved : `${resolved}.ejs`;
+}
+
+// Where each include of each template is, once worked out (when caching): a page has a
+// handful of includes, some inside loops.
+const includePaths = new Map<string, string>();
+
+function includePath(from: string, includePathName: string, options: RenderOptions): string {
+  if (!options.cache) return resolveInclude(from, includePathName, options.root);
+  const key = `${options.root}\0${from}\0${includePathName}`;
+  let resolved = includePaths.get(key);
+  if (resolved === undefined) {
+    resolved = resolveInclude(from, includePathName, options.root);
+    includePaths.set(key, resolved);
+  }
+  return resolved;
 }
 
 export function renderTemplate(file: string, locals: Locals, options: RenderOptions): string {
@@ -127,6 +142,6 @@ export function renderTemplate(file: string, locals: Locals, options: RenderOpti
   const escape = options.escape ?? escapeHtml;
   // An include sees the including template's locals and whatever it is given.
   const include: Include = (includePathName, includeData) =>
-    renderTemplate(includePath(file, includePathName, options.root), includeData ? { ...locals, ...includeData } : locals, options);
+    renderTemplate(includePath(file, includePathName, options), includeData ? { ...locals, ...includeData } : locals, options);
   return template.render(locals, escape, include);
 }

@@ -9,6 +9,10 @@ declare global {
     // sign-in, so a signed-in page needs no extra query to know who is asking.
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends SessionUser {}
+    interface Request {
+      // This request's id, sent back as X-Request-Id and written in its log lines (lib/requestLog.ts).
+      id: string;
+    }
   }
 }
 

@@ -24,23 +24,23 @@ import { accountIdOf } from './accountParam.ts';
 
 type ListLink = Partial<AccountFilters> & { size?: number; after?: string; before?: string };
 
+// `query` with one more parameter.
+const withParam = (query: string, name: string, value: string) => `${query}${query ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
+
 // The address of the Accounts list (or its CSV) with the given filters; defaults are left out.
-// Written out by hand rather than with URLSearchParams: a page draws seven of these, and
-// URLSearchParams cost more than the rest of the controller.
+// Written out by hand: a page draws seven of these, and URLSearchParams cost more than the
+// rest of the controller.
 function accountsUrl(base: string, filters: AccountFilters, size: number, changes: ListLink = {}): string {
   const f = { ...filters, size, ...changes };
   let query = '';
-  const add = (name: string, value: string) => {
-    query += `${query ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
-  };
-  if (f.search) add('q', f.search);
-  if (f.status) add('status', f.status);
-  if (f.productId) add('product', f.productId);
-  if (f.administrator) add('administrator', f.administrator);
-  if (f.sort && f.sort !== 'name') add('sort', f.sort);
-  if (f.size && f.size !== PAGE_SIZES[0]) add('size', String(f.size));
-  if (f.after) add('after', f.after);
-  if (f.before) add('before', f.before);
+  if (f.search) query = withParam(query, 'q', f.search);
+  if (f.status) query = withParam(query, 'status', f.status);
+  if (f.productId) query = withParam(query, 'product', f.productId);
+  if (f.administrator) query = withParam(query, 'administrator', f.administrator);
+  if (f.sort && f.sort !== 'name') query = withParam(query, 'sort', f.sort);
+  if (f.size && f.size !== PAGE_SIZES[0]) query = withParam(query, 'size', String(f.size));
+  if (f.after) query = withParam(query, 'after', f.after);
+  if (f.before) query = withParam(query, 'before', f.before);
   return base + query;
 }
 
