@@ -37,6 +37,7 @@ const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': 
 const entityFor = (c: string) => HTML_ENTITIES[c];
 
 export const escapeHtml: Escape = (value) => {
+  if (typeof value === 'number') return String(value);
   if (value === undefined || value === null) return '';
   const text = typeof value === 'string' ? value : String(value);
   return HTML_SPECIAL.test(text) ? text.replace(HTML_SPECIALS, entityFor) : text;

@@ -73,11 +73,13 @@ function statusConditions(clock: Clock): Record<AccountStatus, [string, Knex.Raw
   };
 }
 
+const STATUS_CASE_ORDER: AccountStatus[] = ['expired', 'link_expired', 'pending', 'active'];
+// The conditions' SQL does not depend on the clock, only their bindings do.
+const STATUS_CASE_SQL = `CASE ${STATUS_CASE_ORDER.map((s) => `WHEN ${statusConditions(clockAt())[s][0]} THEN '${s}'`).join(' ')} ELSE 'active' END`;
+
 function statusCase(clock: Clock): [string, Knex.RawBinding[]] {
   const conditions = statusConditions(clock);
-  const order: AccountStatus[] = ['expired', 'link_expired', 'pending', 'active'];
-  const sql = `CASE ${order.map((s) => `WHEN ${conditions[s][0]} THEN '${s}'`).join(' ')} ELSE 'active' END`;
-  return [sql, order.flatMap((s) => conditions[s][1])];
+  return [STATUS_CASE_SQL, STATUS_CASE_ORDER.flatMap((s) => conditions[s][1])];
 }
 
 // What people type is matched as text, never as a pattern: %, _ and \ are escaped.
@@ -173,7 +175,8 @@ export interface PageRequest {
   before?: string;
 }
 
-interface PageRow extends AccountRow {
+interface PageRow {
+  row: AccountRow;
   sortKey: CursorKey;
   accountsVersion: number;
 }
@@ -261,16 +264,18 @@ async function fetchPage(
     rows = await pageQuery(db, partnerId, filters, clock, limit, key, direction);
   }
   return rows.map((r: Record<string, any>) => ({
-    id: r.id,
-    name: r.name,
-    email: r.email,
-    productName: productName(catalog, r.product_id),
-    planName: planName(catalog, r.plan_id),
-    computersUsed: r.computers_used,
-    computersAllowed: r.computers_allowed,
-    administrator: r.administrator,
-    status: r.status,
-    endsOn: r.ends_on,
+    row: {
+      id: r.id,
+      name: r.name,
+      email: r.email,
+      productName: productName(catalog, r.product_id),
+      planName: planName(catalog, r.plan_id),
+      computersUsed: r.computers_used,
+      computersAllowed: r.computers_allowed,
+      administrator: r.administrator,
+      status: r.status,
+      endsOn: r.ends_on,
+    },
     sortKey: filters.sort === 'name' ? [r.sort_name, r.id] : filters.sort === 'expiry' ? [r.ends_on, r.id] : [r.id],
     accountsVersion: Number(r.accounts_version),
   }));
@@ -285,7 +290,7 @@ export async function listAccounts(db: Knex, partnerId: number, filters: Account
   if (before) shown.reverse();
   const cursor = (row: PageRow | undefined) => (row ? encodeCursor({ sort: filters.sort, key: row.sortKey }) : undefined);
   return {
-    rows: shown.map(({ sortKey: _key, accountsVersion: _version, ...row }) => row),
+    rows: shown.map((shownRow) => shownRow.row),
     accountsVersion: rows[0]?.accountsVersion,
     next: before ? cursor(shown.at(-1)) : more ? cursor(shown.at(-1)) : undefined,
     previous: before ? (more ? cursor(shown[0]) : undefined) : after ? cursor(shown[0]) : undefined,
@@ -343,7 +348,7 @@ export async function* eachAccountBatch(db: Knex, partnerId: number, filters: Ac
   for (;;) {
     const rows = await fetchPage(db, partnerId, filters, clock, batchSize, key, false);
     if (rows.length === 0) return;
-    yield rows.map(({ sortKey: _key, accountsVersion: _version, ...row }) => row);
+    yield rows.map((batchRow) => batchRow.row);
     if (rows.length < batchSize) return;
     key = rows[rows.length - 1].sortKey;
   }
