@@ -17,7 +17,7 @@ type RenderCallback = (error: Error | null, html?: string) => void;
 function renderWithLayout(file: string, options: Record<string, unknown>, callback: RenderCallback): void {
   let html: string;
   try {
-    const renderOptions = { root: viewsDirectory, cache: options.cache === true };
+    const renderOptions = { root: viewsDirectory, cache: options.cache === true, trimLines: true };
     const body = renderTemplate(file, options, renderOptions);
     html = options.layout === false ? body : renderTemplate(layoutFile, { ...options, body }, renderOptions);
   } catch (error) {

@@ -41,6 +41,13 @@ describe('templates (EJS without `with`)', () => {
     expect(escapeHtml(`&<>"'`)).to.equal('&amp;&lt;&gt;&#34;&#39;');
   });
 
+  it('trims the lines of a page template, never the values written into it', () => {
+    const file = write('trimmed.ejs', '<ul>\n    <li>\n\n      <%= item %>\n    </li>\n</ul>\n<pre><%= text %></pre>');
+    const locals = { item: 'one', text: '  indented\n\n    code' };
+    expect(renderTemplate(file, locals, { root, trimLines: true })).to.equal('<ul>\n<li>\none\n</li>\n</ul>\n<pre>  indented\n\n    code</pre>');
+    expect(renderTemplate(file, locals, { root })).to.equal('<ul>\n    <li>\n\n      one\n    </li>\n</ul>\n<pre>  indented\n\n    code</pre>');
+  });
+
   it('uses the escape it is given (plain text for email subjects)', () => {
     const file = write('subject.ejs', 'Hello <%= name %>');
     expect(renderTemplate(file, { name: 'A & B' }, { root, escape: String })).to.equal('Hello A & B');
