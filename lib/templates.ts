@@ -84,6 +84,10 @@ export function namesUsedBy(template: string): { locals: string[]; globals: stri
 
 interface Template {
   render: Compiled;
+  // Where each of its includes is, once worked out (when caching): a page has a handful of
+  // includes, some inside loops. Root-absolute includes depend on the root they were found from.
+  includes: Map<string, string>;
+  includesRoot: string | undefined;
   locals: string[];
   // Globals the template uses: a local of the same name would be hidden behind them.
   globals: string[];
@@ -101,7 +105,7 @@ function compile(file: string, trimLines: boolean): Template {
     destructuredLocals: locals,
     rmWhitespace: trimLines,
   } as ejs.Options & { client: true }) as unknown as Compiled;
-  return { render, locals, globals };
+  return { render, includes: new Map(), includesRoot: undefined, locals, globals };
 }
 
 function templateAt(file: string, options: RenderOptions): Template {
@@ -123,17 +127,16 @@ function resolveInclude(from: string, includePathName: string, root: string): st
   return path.extname(resolved) ? resolved : `${resolved}.ejs`;
 }
 
-// Where each include of each template is, once worked out (when caching): a page has a
-// handful of includes, some inside loops.
-const includePaths = new Map<string, string>();
-
-function includePath(from: string, includePathName: string, options: RenderOptions): string {
+function includePath(template: Template, from: string, includePathName: string, options: RenderOptions): string {
   if (!options.cache) return resolveInclude(from, includePathName, options.root);
-  const key = `${options.root}\0${from}\0${includePathName}`;
-  let resolved = includePaths.get(key);
+  if (template.includesRoot !== options.root) {
+    template.includes.clear();
+    template.includesRoot = options.root;
+  }
+  let resolved = template.includes.get(includePathName);
   if (resolved === undefined) {
     resolved = resolveInclude(from, includePathName, options.root);
-    includePaths.set(key, resolved);
+    template.includes.set(includePathName, resolved);
   }
   return resolved;
 }
@@ -150,6 +153,6 @@ export function renderTemplate(file: string, locals: Locals, options: RenderOpti
   const escape = options.escape ?? escapeHtml;
   // An include sees the including template's locals and whatever it is given.
   const include: Include = (includePathName, includeData) =>
-    renderTemplate(includePath(file, includePathName, options), includeData ? { ...locals, ...includeData } : locals, options);
+    renderTemplate(includePath(template, file, includePathName, options), includeData ? { ...locals, ...includeData } : locals, options);
   return template.render(locals, escape, include);
 }
