@@ -84,10 +84,9 @@ export function namesUsedBy(template: string): { locals: string[]; globals: stri
 
 interface Template {
   render: Compiled;
-  // Where each of its includes is, once worked out (when caching): a page has a handful of
-  // includes, some inside loops. Root-absolute includes depend on the root they were found from.
+  // Where each of its includes is, once worked out (when caching; a cached template belongs
+  // to one root): a page has a handful of includes, some inside loops.
   includes: Map<string, string>;
-  includesRoot: string | undefined;
   locals: string[];
   // Globals the template uses: a local of the same name would be hidden behind them.
   globals: string[];
@@ -105,13 +104,14 @@ function compile(file: string, trimLines: boolean): Template {
     destructuredLocals: locals,
     rmWhitespace: trimLines,
   } as ejs.Options & { client: true }) as unknown as Compiled;
-  return { render, includes: new Map(), includesRoot: undefined, locals, globals };
+  return { render, includes: new Map(), locals, globals };
 }
 
 function templateAt(file: string, options: RenderOptions): Template {
   const trimLines = options.trimLines ?? false;
   if (!options.cache) return compile(file, trimLines);
-  const key = trimLines ? `${file}\0trimmed` : file;
+  // Root-absolute includes are found from the root, so a template is kept per root as well.
+  const key = `${options.root}\0${trimLines ? 'trimmed' : 'as written'}\0${file}`;
   let template = compiledTemplates.get(key);
   if (!template) {
     template = compile(file, trimLines);
@@ -129,10 +129,6 @@ function resolveInclude(from: string, includePathName: string, root: string): st
 
 function includePath(template: Template, from: string, includePathName: string, options: RenderOptions): string {
   if (!options.cache) return resolveInclude(from, includePathName, options.root);
-  if (template.includesRoot !== options.root) {
-    template.includes.clear();
-    template.includesRoot = options.root;
-  }
   let resolved = template.includes.get(includePathName);
   if (resolved === undefined) {
     resolved = resolveInclude(from, includePathName, options.root);

@@ -176,6 +176,22 @@ export interface PageRequest {
   before?: string;
 }
 
+// A row of the list's query, as PostgreSQL returns it.
+interface ListedAccount {
+  id: number;
+  name: string;
+  email: string;
+  administrator: Administrator;
+  ends_on: string;
+  sort_name: string;
+  status: AccountStatus;
+  product_id: string;
+  plan_id: string;
+  computers_allowed: number;
+  computers_used: number;
+  accounts_version: number | string;
+}
+
 interface PageRow {
   row: AccountRow;
   sortKey: CursorKey;
@@ -251,7 +267,7 @@ async function fetchPage(
   const direction = SORT_KEYS[filters.sort].descending !== backwards ? 'DESC' : 'ASC';
   const catalog = await loadCatalog(db);
   const name = preparedStatementName(filters, direction, Boolean(key), limit);
-  let rows;
+  let rows: ListedAccount[];
   if (name) {
     const values = plainListBindings(partnerId, clock, key);
     let text = plainListSql.get(name);
@@ -261,11 +277,11 @@ async function fetchPage(
       text = built.sql;
       plainListSql.set(name, text);
     }
-    rows = await runPreparedStatement<Record<string, any>>(db, { name, text, values });
+    rows = await runPreparedStatement<ListedAccount>(db, { name, text, values });
   } else {
     rows = await pageQuery(db, partnerId, filters, clock, limit, key, direction);
   }
-  return rows.map((r: Record<string, any>) => ({
+  return rows.map((r) => ({
     row: {
       id: r.id,
       name: r.name,

@@ -65,6 +65,17 @@ describe('templates (EJS without `with`)', () => {
     expect(() => renderTemplate(file, { value: 1, JSON: {} }, { root })).to.throw(/"JSON"/);
   });
 
+  it('finds a root-absolute include from the root it is rendered with, cached or not', () => {
+    const file = write('shared/page.ejs', '[<%- include(\'/partials/who\') %>]');
+    write('one/partials/who.ejs', 'one');
+    write('two/partials/who.ejs', 'two');
+    for (const cache of [true, false]) {
+      expect(renderTemplate(file, {}, { root: path.join(root, 'one'), cache })).to.equal('[one]');
+      expect(renderTemplate(file, {}, { root: path.join(root, 'two'), cache })).to.equal('[two]');
+      expect(renderTemplate(file, {}, { root: path.join(root, 'one'), cache })).to.equal('[one]');
+    }
+  });
+
   it('keeps a compiled template when caching, and reads the file afresh when not', () => {
     const file = write('cached.ejs', 'first <%= n %>');
     expect(renderTemplate(file, { n: 1 }, { root, cache: true })).to.equal('first 1');
