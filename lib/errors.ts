@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from './logger.ts';
 
 export class HttpError extends Error {
@@ -36,8 +36,10 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|connect ECONNREFUSED|is not queryable|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
 }
 
-export function errorHandler(logger: Logger, isProduction: boolean): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+// The error page (or the API's JSON error) for any error: the error handler's, and the
+// session layer's when a changed session cannot be stored before the answer (lib/session.ts).
+export function errorResponder(logger: Logger, isProduction: boolean): (error: unknown, req: Request, res: Response) => void {
+  return (error, req, res) => {
     const e = error as { code?: string; status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string; stack?: string };
     let status = 500;
     let message = 'Sorry, something went wrong on our side. Please try again.';
@@ -75,6 +77,11 @@ export function errorHandler(logger: Logger, isProduction: boolean): ErrorReques
       stack: isProduction || status < 500 ? undefined : e?.stack,
     });
   };
+}
+
+export function errorHandler(logger: Logger, isProduction: boolean): ErrorRequestHandler {
+  const respond = errorResponder(logger, isProduction);
+  return (error, req, res, _next) => respond(error, req, res);
 }
 
 function sameOriginReferrer(referer: string | undefined, host: string | undefined): string | undefined {

@@ -33,8 +33,8 @@ interface Entry {
   storedAt: number;
 }
 
-// As migration 0600 announces a write: md5 of the stored JSON text, which is the text
-// JSON.stringify gave the store.
+// As migration 0600 announces a write: md5 of the stored JSON text (the store writes the
+// text it is given, and a json column keeps it as written).
 function digestOf(json: string): string {
   return crypto.createHash('md5').update(json).digest('hex');
 }
@@ -101,23 +101,25 @@ export class SessionCache {
     return { sid, generation: this.generation };
   }
 
-  finish(ticket: Ticket, session: { rev?: unknown } | undefined): void {
+  // `stored`: the session as the database now holds it (its JSON text and revision), or
+  // undefined when the read or write failed or found nothing.
+  finish(ticket: Ticket, stored: { json: string; rev: unknown } | undefined): void {
     const { sid } = ticket;
     const inFlight = this.inFlight.get(sid);
     if (!inFlight) return;
     inFlight.count -= 1;
     if (inFlight.count === 0) this.inFlight.delete(sid);
-    if (!session || typeof session.rev !== 'string') return;
+    if (!stored || typeof stored.rev !== 'string') return;
     if (!this.listening || ticket.generation !== this.generation) return;
-    const json = JSON.stringify(session);
-    const digest = digestOf(json);
+    const digest = digestOf(stored.json);
     if (inFlight.announced !== undefined && inFlight.announced !== digest) return;
     this.entries.delete(sid);
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(sid, { revision: session.rev, json, digest, storedAt: Date.now() });
+    this.entries.set(sid, { revision: stored.rev, json: stored.json, digest, storedAt: Date.now() });
   }
 
-  get(sid: string, revision: string | undefined): unknown {
+  // The session's JSON text, when this instance holds it at the revision the browser presented.
+  get(sid: string, revision: string | undefined): string | undefined {
     if (!revision || !this.listening) return undefined;
     const entry = this.entries.get(sid);
     if (!entry || entry.revision !== revision) return undefined;
@@ -125,8 +127,7 @@ export class SessionCache {
       this.entries.delete(sid);
       return undefined;
     }
-    // A fresh object each time: the request changes its session freely.
-    return JSON.parse(entry.json);
+    return entry.json;
   }
 
   // The database announced that a session was written (the digest of what it holds now), or

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 
 // Sessions, partners and their users, rate limiting and the audit log.
 export async function up(knex: Knex): Promise<void> {
-  // connect-pg-simple's own table, made here because its createTableIfMissing races.
+  // Sessions (lib/sessionStore.ts), laid out as connect-pg-simple, used at first, laid them out.
   await knex.raw(`
     CREATE TABLE session (
       sid varchar NOT NULL PRIMARY KEY,

@@ -1,5 +1,5 @@
-import 'express-session';
 import type { SessionUser } from '../lib/auth.ts';
+import type { Session } from '../lib/session.ts';
 import type { FormErrors } from '../lib/validation.ts';
 import type { PurchaseJourney } from '../validators/purchase.ts';
 
@@ -12,34 +12,42 @@ declare global {
     interface Request {
       // This request's id, sent back as X-Request-Id and written in its log lines (lib/requestLog.ts).
       id: string;
+      // The visitor's session (lib/session.ts). Absent only on the error page of a session
+      // that could not be read, and after sign-out destroyed it.
+      session: Session & Partial<SessionData>;
+      // The stored session's id; undefined until the session is first stored.
+      sessionID: string | undefined;
     }
-  }
-}
 
-declare module 'express-session' {
-  interface SessionData {
-    createdAt: number;
-    lastSeenAt: number;
-    // The revision the session was last saved at (lib/sessionCache.ts).
-    rev: string;
-    flash: { kind: 'success' | 'info'; text: string } | undefined;
-    // Namespaced journey state; each journey owns its key.
-    // Registration journeys by journey id (the id is in the wizard's URLs), so two tabs
-    // opened from two links never mix. Only what the next step needs, never a secret.
-    registration: Record<
-      string,
-      {
-        invitationId: number;
-        // Safe, already installed: the installation the customer named on the computer step.
-        confirmedInstallationId?: number;
-        startedAt: number;
-      }
-    >;
-    // The New purchase draft and its review page's one-time purchase key.
-    purchase: PurchaseJourney | undefined;
-    // A password reset under way: which reset link it belongs to, and whether the security
-    // question (the extra check after the emailed link) has been answered.
-    passwordReset: { resetId: number; answered: boolean } | undefined;
+    // What a session holds.
+    interface SessionData {
+      // The signed-in user, as passport keeps it.
+      passport: { user?: User };
+      // csurf's secret for this session's form tokens.
+      csrfSecret: string;
+      createdAt: number;
+      lastSeenAt: number;
+      // The revision the session was last saved at (lib/sessionCache.ts).
+      rev: string;
+      flash: { kind: 'success' | 'info'; text: string } | undefined;
+      // Namespaced journey state; each journey owns its key.
+      // Registration journeys by journey id (the id is in the wizard's URLs), so two tabs
+      // opened from two links never mix. Only what the next step needs, never a secret.
+      registration: Record<
+        string,
+        {
+          invitationId: number;
+          // Safe, already installed: the installation the customer named on the computer step.
+          confirmedInstallationId?: number;
+          startedAt: number;
+        }
+      >;
+      // The New purchase draft and its review page's one-time purchase key.
+      purchase: PurchaseJourney | undefined;
+      // A password reset under way: which reset link it belongs to, and whether the security
+      // question (the extra check after the emailed link) has been answered.
+      passwordReset: { resetId: number; answered: boolean } | undefined;
+    }
   }
 }
 

@@ -3,7 +3,6 @@
 // link-state pages, and finishing (complete, forget, sign in).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { SessionData } from 'express-session';
 import { paths } from '../../lib/paths.ts';
 import { signIn } from '../../lib/auth.ts';
 import { startSessionClock } from '../../lib/session.ts';
@@ -12,7 +11,7 @@ import { customerEmailInUse } from '../../models/customerUsers.ts';
 import { passwordContextFor } from '../../validators/registration.ts';
 import { completeRegistration, findInvitation, type AccountInformation, type LinkState, type RegistrationInvitation } from '../../models/registration.ts';
 
-export type Journey = SessionData['registration'][string];
+export type Journey = Express.SessionData['registration'][string];
 export type Step = 'computer' | 'account' | 'personal';
 
 // A session keeps only a few journeys (tabs); the oldest goes first.

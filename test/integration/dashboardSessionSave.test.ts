@@ -6,9 +6,10 @@ import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, csrfTokenFrom, listen, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 
-// A browser follows a redirect as soon as its headers arrive. express-session would send
-// them before the changed session is stored, so the next page could miss the flash or the
-// purchase draft. Holding a lock on the session row shows whether the redirect waits.
+// A browser follows a redirect as soon as its headers arrive. Sent before the changed
+// session is stored (as express-session, used at first, sent them), the next page could miss
+// the flash or the purchase draft. Holding a lock on the session row shows whether the
+// redirect waits.
 
 function cookieOf(res: supertest.Response): string {
   const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
