@@ -13,7 +13,8 @@ export const SESSION_COOKIE = 'portal.sid';
 export const REVISION_COOKIE = 'portal.rev';
 
 // Both cookies: HttpOnly, SameSite=Lax, Secure whenever the request came over HTTPS, and no
-// Max-Age (they end with the browser; the stored session ends with the absolute timeout).
+// Max-Age: they end with the browser. The timeouts are kept in the session itself (below);
+// the stored row expires SESSION_ABSOLUTE_HOURS after its last write, for pruning.
 const cookieOptions = (req: Request): CookieOptions => ({ httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
 
 // Expired rows leave the table this often (never in tests, which age sessions on purpose).
@@ -28,9 +29,10 @@ const PRUNE_EVERY_MS = 15 * 60_000;
 // - a changed session (a draft, a flash, a sign-in, the idle clock) is stored before the
 //   answer leaves, so a browser that follows a redirect at once, or opens another tab, always
 //   finds what the last answer relied on; if it cannot be stored, the answer is the 503 page,
-//   not a page whose next step would find nothing;
+//   not a page whose next step would find nothing, and the session is not written again
+//   during that request;
 // - a session already stored is only ever updated: one ended meanwhile (signed out in another
-//   tab, ended by a password change) stays ended.
+//   tab, ended by a password change, expired) stays ended, and the next request finds none.
 //
 // The cookie is as express-session wrote it ("s:<id>.<HMAC-SHA256, base64>"), so sessions
 // outlive the switch. passport keeps working through `regenerate`, `save` and `destroy`,
@@ -47,6 +49,10 @@ interface SessionState {
   stored: string;
   // Destroyed, regenerated, or ended elsewhere: never written again.
   ended: boolean;
+  // Stored under a new id, or at a new revision, that the browser has not been sent yet: the
+  // cookies go once, with the answer's headers, however often the session was stored.
+  idDue: boolean;
+  revisionDue: boolean;
 }
 
 // What a session holds is its own enumerable properties, which JSON.stringify writes; its
@@ -97,6 +103,10 @@ export class Session {
     const state = session.#state;
     return !state.ended && JSON.stringify(session) !== state.stored;
   }
+
+  static stateOf(session: Session): SessionState {
+    return session.#state;
+  }
 }
 
 interface SessionWrites {
@@ -105,7 +115,7 @@ interface SessionWrites {
 }
 
 function attachSession(req: Request, res: Response, writes: SessionWrites, sid: string | undefined, stored: StoredSession | undefined): void {
-  const state: SessionState = { req, res, sid, isNew: stored === undefined, stored: stored?.json ?? '{}', ended: false };
+  const state: SessionState = { req, res, sid, isNew: stored === undefined, stored: stored?.json ?? '{}', ended: false, idDue: false, revisionDue: false };
   const session = new Session(state, writes, stored?.data);
   req.session = session as Request['session'];
   req.sessionID = stored ? sid : undefined;
@@ -116,15 +126,25 @@ function signedInUser(stored: StoredSession | undefined): Express.User | undefin
   return (stored?.data.passport as { user?: Express.User } | undefined)?.user;
 }
 
-// A cookie's value, without parsing the whole header: a page needs only these two.
+// Where a cookie's name starts a pair: at the start of the header or after ";" and spaces,
+// never inside another cookie's value.
+function startsPair(header: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (header[i] === ' ' || header[i] === '\t')) i -= 1;
+  return i < 0 || header[i] === ';';
+}
+
+// A cookie's value (the first of that name, as the cookie package reads it), without parsing
+// the whole header: a page needs only these two.
 function cookieValue(header: string, name: string): string | undefined {
   const key = `${name}=`;
   let at = header.indexOf(key);
-  while (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') at = header.indexOf(key, at + 1);
+  while (at !== -1 && !startsPair(header, at)) at = header.indexOf(key, at + 1);
   if (at === -1) return undefined;
   const start = at + key.length;
   const stop = header.indexOf(';', start);
-  const value = header.slice(start, stop === -1 ? undefined : stop).trim();
+  let value = header.slice(start, stop === -1 ? undefined : stop).trim();
+  if (value.length > 1 && value[0] === '"' && value[value.length - 1] === '"') value = value.slice(1, -1);
   if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
@@ -175,19 +195,26 @@ export function sessionMiddleware(config: Config, storage: SessionStorage, logge
       (session as Request['session']).rev = rev;
       const json = JSON.stringify(session);
       state.sid ??= newSessionId();
-      const written = await storage.write(state.sid, json, rev, state.isNew, lifetimeSeconds);
+      let written: boolean;
+      try {
+        written = await storage.write(state.sid, json, rev, state.isNew, lifetimeSeconds);
+      } catch (error) {
+        // What the store holds is unknown or unchanged: nothing more of this session is
+        // written during this request (a sign-in whose save failed must not be stored half).
+        state.ended = true;
+        throw error;
+      }
       if (!written) {
         state.ended = true;
         return;
       }
       state.stored = json;
-      const { req, res } = state;
+      state.revisionDue = true;
       if (state.isNew) {
         state.isNew = false;
-        req.sessionID = state.sid;
-        if (!res.headersSent) res.cookie(SESSION_COOKIE, `s:${state.sid}.${signature(secret, state.sid)}`, cookieOptions(req));
+        state.idDue = true;
+        state.req.sessionID = state.sid;
       }
-      if (!res.headersSent) res.cookie(REVISION_COOKIE, rev, cookieOptions(req));
     },
     async end(state) {
       const stored = state.sid !== undefined && !state.isNew && !state.ended;
@@ -196,8 +223,24 @@ export function sessionMiddleware(config: Config, storage: SessionStorage, logge
     },
   };
 
-  // A changed session is stored before the answer goes: `end` waits for the write. An
-  // unchanged one costs one JSON.stringify.
+  // The cookies for what was stored during the request. A streamed answer (the CSV export),
+  // whose headers went before, keeps the old ones: the next request then reads the session
+  // from the store; a session first stored during one would be lost, but only signed-in
+  // users stream.
+  function sendCookies(req: Request, res: Response, state: SessionState): void {
+    if (res.headersSent) return;
+    if (state.idDue) res.cookie(SESSION_COOKIE, `s:${state.sid}.${signature(secret, state.sid!)}`, cookieOptions(req));
+    if (state.revisionDue) res.cookie(REVISION_COOKIE, (req.session as Request['session']).rev, cookieOptions(req));
+    state.idDue = false;
+    state.revisionDue = false;
+  }
+
+  // Headers of the answer a 503 page replaces, which would misdescribe it.
+  const ANSWER_HEADERS = ['Location', 'Set-Cookie', 'Content-Type', 'Content-Length', 'Content-Disposition'];
+
+  // A changed session is stored before the answer goes: `end` waits for the write (and
+  // ignores further calls meanwhile: the first answer is the one sent). An unchanged session
+  // costs one JSON.stringify.
   function storeBeforeAnswering(req: Request, res: Response): void {
     const end = res.end;
     res.end = function (this: Response, ...args: unknown[]) {
@@ -208,13 +251,26 @@ export function sessionMiddleware(config: Config, storage: SessionStorage, logge
         if (!res.headersSent && revisionPresented(req)) res.clearCookie(REVISION_COOKIE, cookieOptions(req));
         return end.apply(this, args as Parameters<Response['end']>);
       }
-      if (!Session.changed(session)) return end.apply(this, args as Parameters<Response['end']>);
+      const state = Session.stateOf(session);
+      if (!Session.changed(session)) {
+        // Stored earlier in the request (passport saves at sign-in).
+        if (state.idDue || state.revisionDue) sendCookies(req, res, state);
+        return end.apply(this, args as Parameters<Response['end']>);
+      }
+      res.end = (() => res) as Response['end'];
       session.save((error) => {
-        if (!error) return end.apply(this, args as Parameters<Response['end']>);
+        res.end = end;
+        if (!error) {
+          sendCookies(req, res, state);
+          return end.apply(this, args as Parameters<Response['end']>);
+        }
+        if (res.headersSent) {
+          // A streamed answer is whole without it (the idle clock, at most): it ends as sent.
+          logger.warn({ err: error, reqId: req.id }, 'session could not be stored after a streamed answer');
+          return end.apply(this, args as Parameters<Response['end']>);
+        }
         // Not stored: the user is told so (the 503 page) instead of getting a page that relies on it.
-        if (res.headersSent) return res.destroy(error as Error);
-        res.removeHeader('Location');
-        res.removeHeader('Set-Cookie');
+        for (const name of ANSWER_HEADERS) res.removeHeader(name);
         respondWithError(error, req, res);
       });
       return this;
@@ -244,6 +300,10 @@ export function sessionMiddleware(config: Config, storage: SessionStorage, logge
         // None stored (ended, expired): a fresh session, under a new id if it is ever stored.
         attachSession(req, res, writes, stored ? sid : undefined, stored);
         req.user = signedInUser(stored);
+        // The browser holds another revision (an answer streamed, or answers of two tabs that
+        // arrived out of order): it gets the current one, so its next request is served from
+        // memory again.
+        if (stored && stored.data.rev !== revisionPresented(req)) Session.stateOf(req.session).revisionDue = true;
         storeBeforeAnswering(req, res);
         next();
       },
@@ -269,10 +329,15 @@ export function sessionTimeouts(config: Pick<Config, 'idleTimeoutMinutes' | 'abs
   const absoluteMs = config.absoluteTimeoutHours * 3_600_000;
   return (req, _res, next) => {
     const s = req.session;
-    if (!s || s.createdAt === undefined) return next();
+    if (!s) return next();
+    // Signed in without a clock cannot happen (sign-in starts it); if it ever did, such a
+    // session would never time out, so it ends at once.
+    const clockless = s.createdAt === undefined;
+    if (clockless && !s.passport?.user) return next();
     const now = Date.now();
-    const lastSeen = s.lastSeenAt ?? s.createdAt;
-    if (now - s.createdAt > absoluteMs || now - lastSeen > idleMs) {
+    const createdAt = s.createdAt ?? 0;
+    const lastSeen = s.lastSeenAt ?? createdAt;
+    if (clockless || now - createdAt > absoluteMs || now - lastSeen > idleMs) {
       // Ended: the old row goes from the store and a fresh, empty session takes its place.
       s.regenerate((error) => {
         if (error) return next(error);

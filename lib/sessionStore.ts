@@ -42,7 +42,7 @@ export class SessionStorage {
 
   // Stores a session for `lifetimeSeconds` from now. A session that was already stored is
   // only ever updated, never written again: if it ended meanwhile (signed out in another tab,
-  // ended by a password change, pruned), it stays ended, and this answers false.
+  // ended by a password change, expired), it stays ended, and this answers false.
   async write(sid: string, json: string, rev: string, isNew: boolean, lifetimeSeconds: number): Promise<boolean> {
     this.cache.forget(sid);
     const ticket = this.cache.begin(sid);
@@ -50,7 +50,7 @@ export class SessionStorage {
     try {
       const result = isNew
         ? await this.pool.query('INSERT INTO session (sid, sess, expire) VALUES ($1, $2, localtimestamp + make_interval(secs => $3))', [sid, json, lifetimeSeconds])
-        : await this.pool.query('UPDATE session SET sess = $2, expire = localtimestamp + make_interval(secs => $3) WHERE sid = $1', [sid, json, lifetimeSeconds]);
+        : await this.pool.query('UPDATE session SET sess = $2, expire = localtimestamp + make_interval(secs => $3) WHERE sid = $1 AND expire >= localtimestamp', [sid, json, lifetimeSeconds]);
       written = result.rowCount === 1;
       return written;
     } finally {

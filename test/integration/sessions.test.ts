@@ -4,9 +4,9 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
-import { SESSION_COOKIE } from '../../lib/session.ts';
+import { REVISION_COOKIE, SESSION_COOKIE } from '../../lib/session.ts';
 import { testDatabase } from '../support/hooks.ts';
-import { buildTestApp, createTestPartner, csrfTokenFrom, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
+import { buildTestApp, createTestPartner, csrfTokenFrom, rewriteStoredSession, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 
 const db = () => testDatabase().db;
 
@@ -53,6 +53,23 @@ describe('sessions', () => {
     expect(await db()('session').where({ sid }).first('sid')).to.deep.equal({ sid });
   });
 
+  it('sends each cookie once with an answer, however often the session was stored during it', async () => {
+    const page = await supertest(t.app).get(paths.partner.signIn).expect(200);
+    // Sign-in stores the session twice: passport saves the new one, then the clock starts.
+    const res = await supertest(t.app)
+      .post(paths.partner.signIn)
+      .set('Cookie', cookiesOf(page.headers['set-cookie']))
+      .type('form')
+      .send({ email: partner.email, password: partner.password, _csrf: csrfTokenFrom(page.text) })
+      .expect(303);
+    const names = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split('=')[0]);
+    expect(names.sort()).to.deep.equal([REVISION_COOKIE, SESSION_COOKIE].sort());
+    const sid = sessionIdFrom(res.headers['set-cookie'])!;
+    const stored = (await db()('session').where({ sid }).first('sess')).sess as { rev: string; createdAt: number };
+    expect(stored.createdAt, 'the clock started').to.be.a('number');
+    expect(cookiesOf(res.headers['set-cookie'])).to.include(`${REVISION_COOKIE}=${stored.rev}`);
+  });
+
   it('finds its cookie among others, whatever their names end with', async () => {
     const cookies = await signedInCookies(t, partner);
     const session = cookies.split('; ').find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
@@ -87,6 +104,8 @@ describe('sessions', () => {
     await storage.write(sid, JSON.stringify({ rev: 'r1' }), 'r1', true, 3600);
     await db()('session').where({ sid }).update({ expire: db().raw(`localtimestamp - interval '1 second'`) });
     expect(await storage.read(sid)).to.equal(undefined);
+    // Nor is an expired row brought back by a request that read it before it expired.
+    expect(await storage.write(sid, JSON.stringify({ rev: 'r2' }), 'r2', false, 3600)).to.equal(false);
     expect(await storage.prune()).to.be.at.least(1);
     expect(await db()('session').where({ sid }).first()).to.equal(undefined);
   });
@@ -96,10 +115,7 @@ describe('sessions', () => {
     const form = await supertest(t.app).get(paths.partner.newPurchase).set('Cookie', cookies).expect(200);
     const sid = sessionIdFrom(cookies)!;
     const storedBefore = (await db()('session').where({ sid }).first('sess')).sess;
-    const pool = t.sessions.pool;
-    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-    pool.query = ((text: unknown, ...rest: unknown[]) =>
-      typeof text === 'string' && text.startsWith('UPDATE session') ? Promise.reject(new Error('Connection terminated unexpectedly')) : query(text, ...rest)) as typeof pool.query;
+    const restore = failSessionStatements('UPDATE session');
     try {
       const res = await supertest(t.app)
         .post(paths.partner.newPurchase)
@@ -110,10 +126,70 @@ describe('sessions', () => {
       expect(res.headers.location, 'no redirect to a review page that would find no draft').to.equal(undefined);
       expect(res.text).to.include('Service unavailable');
     } finally {
-      pool.query = query as typeof pool.query;
+      restore();
     }
     expect((await db()('session').where({ sid }).first('sess')).sess).to.deep.equal(storedBefore);
     // Still signed in, and the form works once the store does.
     await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
+  });
+
+  // Makes the session store's statements that start with `prefix` fail until the returned
+  // function is called, the way a lost connection fails them.
+  function failSessionStatements(prefix: string): () => void {
+    const pool = t.sessions.pool;
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    pool.query = ((text: unknown, ...rest: unknown[]) =>
+      typeof text === 'string' && text.startsWith(prefix) ? Promise.reject(new Error('Connection terminated unexpectedly')) : query(text, ...rest)) as typeof pool.query;
+    return () => {
+      pool.query = query as typeof pool.query;
+    };
+  }
+
+  it('stores nothing of a sign-in whose session could not be stored, and says so', async () => {
+    const page = await supertest(t.app).get(paths.partner.signIn).expect(200);
+    const restore = failSessionStatements('INSERT INTO session');
+    let res: supertest.Response;
+    try {
+      res = await supertest(t.app)
+        .post(paths.partner.signIn)
+        .set('Cookie', cookiesOf(page.headers['set-cookie']))
+        .type('form')
+        .send({ email: partner.email, password: partner.password, _csrf: csrfTokenFrom(page.text) });
+    } finally {
+      restore();
+    }
+    expect(res.status).to.equal(503);
+    expect(sessionIdFrom(res.headers['set-cookie']), 'no session cookie').to.equal(undefined);
+    expect(res.headers['content-type']).to.match(/^text\/html/);
+    const rows = await db()('session').whereRaw(`sess->'passport'->'user'->>'key' = ?`, [`partner:${partner.userId}`]).select('sess');
+    for (const row of rows) expect(row.sess.createdAt, 'every stored sign-in has its clock').to.be.a('number');
+    // And signing in works once the store does.
+    expect(await signedInCookies(t, partner)).to.include(SESSION_COOKIE);
+  });
+
+  it('ends a signed-in session that has no clock, which would otherwise never time out', async () => {
+    const cookies = await signedInCookies(t, partner);
+    const sid = sessionIdFrom(cookies)!;
+    const stored = (await db()('session').where({ sid }).first('sess')).sess as Record<string, unknown>;
+    delete stored.createdAt;
+    delete stored.lastSeenAt;
+    await rewriteStoredSession(t.sessions, sid, stored);
+    const res = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(303);
+    expect(res.headers.location).to.match(new RegExp(`^${paths.partner.signIn}`));
+    expect(await db()('session').where({ sid }).first()).to.equal(undefined);
+  });
+
+  it('gives a browser that presents an old revision the current one', async () => {
+    let cookies = await signedInCookies(t, partner);
+    // The first page after sign-in stores the session once more (its first form's CSRF secret).
+    const first = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
+    cookies = `${cookies.split('; ').filter((c) => c.startsWith(`${SESSION_COOKIE}=`))[0]}; ${cookiesOf(first.headers['set-cookie'])}`;
+    const stale = cookies.replace(new RegExp(`${REVISION_COOKIE}=[^;]*`), `${REVISION_COOKIE}=an-old-revision`);
+    const res = await supertest(t.app).get(paths.partner.accounts).set('Cookie', stale).expect(200);
+    const rev = ((await db()('session').where({ sid: sessionIdFrom(cookies) }).first('sess')).sess as { rev: string }).rev;
+    expect(([] as string[]).concat(res.headers['set-cookie'] ?? [])).to.satisfy((set: string[]) => set.some((c) => c.startsWith(`${REVISION_COOKIE}=${rev};`)));
+    // With it, the page comes from memory: no cookie to correct.
+    const again = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
+    expect(again.headers['set-cookie']).to.equal(undefined);
   });
 });
