@@ -1,11 +1,11 @@
 // npm start: PostgreSQL (DATABASE_URL or the embedded one), pending migrations, first-run
 // demo data, then the portal listens. SIGTERM/SIGINT stop it gracefully.
-import http from 'node:http';
 import { loadConfigOrExit } from '../lib/startup.ts';
 import { createLogger } from '../lib/logger.ts';
 import { connectDatabase, migrateLatest } from '../lib/db.ts';
 import { createSessionStorage } from '../lib/session.ts';
 import { createApp } from '../app.ts';
+import { createHttpServer } from '../lib/httpServer.ts';
 import { paths } from '../lib/paths.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../lib/deliveryWorker.ts';
@@ -32,7 +32,7 @@ if (!config.isProduction && database.embedded && (await databaseIsEmpty(db))) {
 
 const sessions = createSessionStorage(database.url, logger, config.databasePoolSize);
 const app = createApp({ config, db, logger, sessions });
-const server = http.createServer(app);
+const server = createHttpServer(app);
 // Slightly above typical proxy idle timeouts, so a proxy never reuses a closed socket.
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;

@@ -8,6 +8,7 @@ import { paths } from '../../lib/paths.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createSessionStorage, type SessionStorage } from '../../lib/session.ts';
 import { createApp } from '../../app.ts';
+import { createHttpServer } from '../../lib/httpServer.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, testConfig, type TestPartner } from '../support/app.ts';
 import { WebClient } from './support/webClient.ts';
@@ -37,7 +38,7 @@ describe('fault: the session store fails for a moment', () => {
       }
       return query(text, ...rest);
     }) as typeof pool.query;
-    server = http.createServer(createApp({ config: testConfig(), db: testDatabase().db, logger, sessions: storage }));
+    server = createHttpServer(createApp({ config: testConfig(), db: testDatabase().db, logger, sessions: storage }));
     server.on('connection', () => {
       connections += 1;
     });

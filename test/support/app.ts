@@ -1,6 +1,5 @@
 // Builds the real app on the test database, and signs in through the real forms with real
 // CSRF tokens, as a browser would.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
@@ -10,6 +9,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { createSessionStorage, SESSION_COOKIE, type SessionStorage } from '../../lib/session.ts';
 import { hashSecret } from '../../lib/passwords.ts';
 import { createApp } from '../../app.ts';
+import { createHttpServer } from '../../lib/httpServer.ts';
 import { paths } from '../../lib/paths.ts';
 import { createPartnerWithOwner } from '../../models/partners.ts';
 import { testDatabase } from './hooks.ts';
@@ -42,7 +42,7 @@ export function buildTestApp(env: Record<string, string> = {}, logger = createLo
 
 // The app on a real port, for the browser and for tools that speak HTTP themselves.
 export async function listen(app: Express): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(app);
+  const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
