@@ -1,17 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import type { Knex } from 'knex';
-import type { Config } from './lib/config.ts';
-import type { Logger } from './lib/logger.ts';
-import { securityHeaders } from './lib/security.ts';
-import { requestLogging } from './lib/requestLog.ts';
-import { sessionMiddleware, type SessionStorage } from './lib/session.ts';
-import { csrfProtection } from './lib/csrf.ts';
-import { createPassport } from './lib/auth.ts';
-import { setUpViews } from './lib/views.ts';
-import { errorHandler, errorResponder, notFound } from './lib/errors.ts';
-import { projectRoot } from './lib/projectRoot.ts';
+import type { AppDeps } from './lib/deps.ts';
+import { securityHeaders } from './lib/http/securityHeaders.ts';
+import { requestLogging } from './lib/http/requestLog.ts';
+import { sessionMiddleware, type SessionStorage } from './lib/session/session.ts';
+import { csrfProtection } from './lib/auth/csrf.ts';
+import { createPassport } from './lib/auth/passport.ts';
+import { setUpViews } from './lib/views/engine.ts';
+import { errorHandler, errorResponder, notFound } from './lib/http/errors.ts';
+import { projectRoot } from './lib/boot/projectRoot.ts';
 import { healthRouter } from './routes/health.ts';
 import { apiRouter } from './routes/api.ts';
 import { webRouter } from './routes/index.ts';
@@ -19,12 +17,7 @@ import { findPartnerUserForSignIn } from './models/partners.ts';
 import { findCustomerUserForSignIn } from './models/customerUsers.ts';
 import { recordAudit } from './models/audit.ts';
 
-export interface AppDeps {
-  config: Config;
-  db: Knex;
-  logger: Logger;
-  sessions: SessionStorage;
-}
+export type { AppDeps } from './lib/deps.ts';
 
 // Each folder of public/ is served under its own prefix (/css/...), so a page request never
 // costs a file-system look-up for a file that cannot exist.

@@ -6,9 +6,9 @@
 // in the app. Serving uses only pg.
 import http from 'node:http';
 import pg from 'pg';
-import { createKnex } from '../lib/db.ts';
+import { createKnex } from '../lib/db/database.ts';
 import { clockAt, listAccounts, STATUS_LABELS, ADMINISTRATOR_LABELS, type AccountStatus } from '../models/accounts.ts';
-import { date } from '../lib/format.ts';
+import { date } from '../lib/views/format.ts';
 import { loadCatalog, planName, productName, type Catalog } from '../models/catalog.ts';
 
 const port = Number(process.env.PORT ?? 3200);

@@ -2,9 +2,9 @@
 // 100,000), their subscriptions, ~1,500,000 installations with backup history, in every
 // status the product has. Built once with set-based SQL, reused by later runs.
 import path from 'node:path';
-import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase, type Knex } from '../lib/db.ts';
-import { hashSecret } from '../lib/passwords.ts';
-import { projectRoot } from '../lib/projectRoot.ts';
+import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase, type Knex } from '../lib/db/database.ts';
+import { hashSecret } from '../lib/auth/passwords.ts';
+import { projectRoot } from '../lib/boot/projectRoot.ts';
 
 export const BENCH_PASSWORD = 'bench partner password 2026';
 export const BIG_PARTNER_ID = 1;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { projectRoot } from '../lib/projectRoot.ts';
+import { projectRoot } from '../lib/boot/projectRoot.ts';
 import { paths } from '../lib/paths.ts';
 import { freePort } from '../test/support/hooks.ts';
 import { BENCH_PASSWORD, BIG_PARTNER_EMAIL, BIG_PARTNER_ID, benchFacts, ensureBenchData, startBenchPostgres } from './data.ts';

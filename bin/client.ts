@@ -3,7 +3,7 @@
 //   npm run client -- activate --key-code K --computer-name N --platform windows|mac
 //   npm run client -- backup --device-token T [--bytes B --files F]
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../lib/startup.ts';
+import { loadConfigOrExit } from '../lib/boot/startup.ts';
 import { paths } from '../lib/paths.ts';
 
 const USAGE = [

@@ -1,11 +1,11 @@
 // npm run create-partner -- --company "Acme IT" --name "Pat Lee" --email pat@acme.example --password "..."
 // The operator's way to onboard a partner company and its first (owner) user.
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../lib/startup.ts';
-import { createLogger } from '../lib/logger.ts';
-import { connectDatabase, migrateLatest } from '../lib/db.ts';
-import { contextWords, hashSecret, passwordProblem } from '../lib/passwords.ts';
-import { emailProblem } from '../lib/validation.ts';
+import { loadConfigOrExit } from '../lib/boot/startup.ts';
+import { createLogger } from '../lib/boot/logger.ts';
+import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
+import { contextWords, hashSecret, passwordProblem } from '../lib/auth/passwords.ts';
+import { emailProblem } from '../lib/forms/validation.ts';
 import { paths } from '../lib/paths.ts';
 import { createPartnerWithOwner, EmailInUseError } from '../models/partners.ts';
 

@@ -1,7 +1,7 @@
 // npm run migrate: applies pending migrations, nothing else.
-import { loadConfigOrExit } from '../lib/startup.ts';
-import { createLogger } from '../lib/logger.ts';
-import { connectDatabase, migrateLatest } from '../lib/db.ts';
+import { loadConfigOrExit } from '../lib/boot/startup.ts';
+import { createLogger } from '../lib/boot/logger.ts';
+import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel === 'silent' ? 'silent' : 'warn');

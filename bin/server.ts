@@ -1,14 +1,14 @@
 // npm start: PostgreSQL (DATABASE_URL or the embedded one), pending migrations, first-run
 // demo data, then the portal listens. SIGTERM/SIGINT stop it gracefully.
-import { loadConfigOrExit } from '../lib/startup.ts';
-import { createLogger } from '../lib/logger.ts';
-import { connectDatabase, migrateLatest } from '../lib/db.ts';
-import { createSessionStorage } from '../lib/session.ts';
+import { loadConfigOrExit } from '../lib/boot/startup.ts';
+import { createLogger } from '../lib/boot/logger.ts';
+import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
+import { createSessionStorage } from '../lib/session/session.ts';
 import { createApp } from '../app.ts';
-import { createHttpServer } from '../lib/httpServer.ts';
+import { createHttpServer } from '../lib/http/server.ts';
 import { paths } from '../lib/paths.ts';
-import { createMailer } from '../lib/mailer.ts';
-import { createDeliveryWorker, type DeliveryWorker } from '../lib/deliveryWorker.ts';
+import { createMailer } from '../lib/mail/transport.ts';
+import { createDeliveryWorker, type DeliveryWorker } from '../lib/mail/deliveryWorker.ts';
 import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
 
 const config = loadConfigOrExit();

@@ -1,10 +1,10 @@
 // npm run worker: the email delivery worker alone, for running it apart from the web
 // servers (start those with RUN_WORKER=false). SIGTERM/SIGINT stop it cleanly.
-import { loadConfigOrExit } from '../lib/startup.ts';
-import { createLogger } from '../lib/logger.ts';
-import { connectDatabase, migrateLatest } from '../lib/db.ts';
-import { createMailer } from '../lib/mailer.ts';
-import { createDeliveryWorker } from '../lib/deliveryWorker.ts';
+import { loadConfigOrExit } from '../lib/boot/startup.ts';
+import { createLogger } from '../lib/boot/logger.ts';
+import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
+import { createMailer } from '../lib/mail/transport.ts';
+import { createDeliveryWorker } from '../lib/mail/deliveryWorker.ts';
 import { paths } from '../lib/paths.ts';
 
 const config = loadConfigOrExit();

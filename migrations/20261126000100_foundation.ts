@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 
 // Sessions, partners and their users, rate limiting and the audit log.
 export async function up(knex: Knex): Promise<void> {
-  // Sessions (lib/sessionStore.ts), in the layout of connect-pg-simple, the app's first session store.
+  // Sessions (lib/session/store.ts), in the layout of connect-pg-simple, the app's first session store.
   await knex.raw(`
     CREATE TABLE session (
       sid varchar NOT NULL PRIMARY KEY,

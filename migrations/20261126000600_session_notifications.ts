@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Every app instance keeps copies of the sessions it serves (lib/sessionCache.ts). When a
+// Every app instance keeps copies of the sessions it serves (lib/session/cache.ts). When a
 // session row is changed or deleted (sign-out, a timeout, a password change ending other
 // sessions, the store pruning expired rows), every instance is told at once, as
 // "<sid> <md5 of the JSON written>" (empty for a deletion), and drops any other copy.

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
-import type { SessionUser } from '../lib/auth.ts';
-import { runPreparedStatement } from '../lib/db.ts';
-import { NotFoundError } from '../lib/errors.ts';
-import * as format from '../lib/format.ts';
-import { takeHit, type Limit, type LimitState } from '../lib/rateLimit.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
+import { runPreparedStatement } from '../lib/db/database.ts';
+import { NotFoundError } from '../lib/http/errors.ts';
+import * as format from '../lib/views/format.ts';
+import { takeHit, type Limit, type LimitState } from './rateLimits.ts';
 import { recordAudit } from './audit.ts';
 import { loadCatalog, planName, productName } from './catalog.ts';
 import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
@@ -215,7 +215,7 @@ function preparedStatementName(filters: AccountFilters, direction: string, fromK
 // CPU as running it (~150 µs of ~350 µs per page on the benchmark), so it is built once per
 // name and kept; each request then binds its own values, in the order the built query
 // takes them (checked against knex's own each time a name is built), and runs it as a
-// prepared statement past knex's query runner (lib/db.ts).
+// prepared statement past knex's query runner (lib/db/database.ts).
 const plainListSql = new Map<string, string>();
 
 function plainListBindings(partnerId: number, clock: Clock, key: CursorKey | undefined): Knex.RawBinding[] {

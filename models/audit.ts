@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { SessionUser } from '../lib/auth.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
 
 export interface AuditEntry {
   partnerId: number | null;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { SessionUser, SignInCandidate } from '../lib/auth.ts';
-import { hashSecret, verifySecret } from '../lib/passwords.ts';
+import type { SessionUser, SignInCandidate } from '../lib/auth/passport.ts';
+import { hashSecret, verifySecret } from '../lib/auth/passwords.ts';
 import { recordAudit } from './audit.ts';
 
 export interface SecurityQuestion {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { EmailTemplate } from '../lib/outbox.ts';
-import * as format from '../lib/format.ts';
+import type { EmailTemplate } from './outbox.ts';
+import * as format from '../lib/views/format.ts';
 
 // What became of the emails in the outbox, in the words a partner reads: queued (not tried
 // yet), sent, retrying (the mail server answered "try later" or could not be reached),

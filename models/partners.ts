@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { SignInCandidate } from '../lib/auth.ts';
+import type { SignInCandidate } from '../lib/auth/passport.ts';
 import { recordAudit } from './audit.ts';
 
 export async function findPartnerUserForSignIn(db: Knex, email: string): Promise<SignInCandidate | undefined> {

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { Config } from '../lib/config.ts';
-import type { SessionUser } from '../lib/auth.ts';
+import type { Config } from '../lib/boot/config.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
 import { hashToken, isTokenShaped, newToken } from '../lib/codes.ts';
-import { hashSecret } from '../lib/passwords.ts';
-import { enqueueEmail } from '../lib/outbox.ts';
+import { hashSecret } from '../lib/auth/passwords.ts';
+import { enqueueEmail } from './outbox.ts';
 import { paths } from '../lib/paths.ts';
 import { findCustomerSessionUser, verifySecurityAnswer, writeCustomerPassword } from './customerUsers.ts';
 

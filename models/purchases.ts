@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { SessionUser } from '../lib/auth.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
 import { newKeyCode } from '../lib/codes.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS } from './catalog.ts';
 import { recordAudit } from './audit.ts';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { SessionUser } from '../lib/auth.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
 import { hashToken, isTokenShaped } from '../lib/codes.ts';
-import { hashSecret } from '../lib/passwords.ts';
+import { hashSecret } from '../lib/auth/passwords.ts';
 import { recordAudit } from './audit.ts';
 import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
 import { customerEmailInUse, customerSessionUser, securityAnswerColumns, type SecurityAnswers } from './customerUsers.ts';

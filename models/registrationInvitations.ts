@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { Config } from '../lib/config.ts';
+import type { Config } from '../lib/boot/config.ts';
 import { newToken } from '../lib/codes.ts';
-import { enqueueEmail } from '../lib/outbox.ts';
+import { enqueueEmail } from './outbox.ts';
 import { paths } from '../lib/paths.ts';
 
 // What a registration email needs from the configuration: the link's address and life, and the download links.

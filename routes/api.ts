@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../lib/deps.ts';
 import { paths } from '../lib/paths.ts';
-import { noStore } from '../lib/security.ts';
+import { noStore } from '../lib/http/securityHeaders.ts';
 import * as installations from '../controllers/api/installations.ts';
 import * as backups from '../controllers/api/backups.ts';
 import { bodyProblems, JSON_TYPES, methodNotAllowed, requireJson } from '../controllers/api/problems.ts';

@@ -1,13 +1,10 @@
 import { Router } from 'express';
-import type { PassportStatic } from 'passport';
-import type { AppDeps } from '../app.ts';
+import type { RouterDeps } from '../lib/deps.ts';
 import { paths } from '../lib/paths.ts';
 import { partnerRouter } from './partner.ts';
 import { registrationRouter } from './registration.ts';
 import { portalRouter } from './portal.ts';
 import { mailRouter } from './mail.ts';
-
-export type RouterDeps = AppDeps & { passport: PassportStatic };
 
 // The server-rendered site: one router per area.
 export function webRouter(deps: RouterDeps): Router {

@@ -1,9 +1,9 @@
 import { Router, type RequestHandler } from 'express';
-import type { RouterDeps } from './index.ts';
+import type { RouterDeps } from '../lib/deps.ts';
 import { paths, routePattern } from '../lib/paths.ts';
-import { requirePartner } from '../lib/auth.ts';
-import { noStore } from '../lib/security.ts';
-import { NotFoundError } from '../lib/errors.ts';
+import { requirePartner } from '../lib/auth/passport.ts';
+import { noStore } from '../lib/http/securityHeaders.ts';
+import { NotFoundError } from '../lib/http/errors.ts';
 import * as devMailbox from '../controllers/mail/devMailbox.ts';
 import * as undelivered from '../controllers/mail/undelivered.ts';
 

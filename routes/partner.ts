@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { paths, routePattern } from '../lib/paths.ts';
-import { requirePartner } from '../lib/auth.ts';
-import type { RouterDeps } from './index.ts';
+import { requirePartner } from '../lib/auth/passport.ts';
+import type { RouterDeps } from '../lib/deps.ts';
 import * as signIn from '../controllers/partner/signIn.ts';
 import * as accounts from '../controllers/partner/accounts.ts';
 import * as purchases from '../controllers/partner/purchases.ts';

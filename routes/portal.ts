@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { paths, routePattern } from '../lib/paths.ts';
-import { requireCustomer } from '../lib/auth.ts';
-import { noStore } from '../lib/security.ts';
-import type { RouterDeps } from './index.ts';
+import { requireCustomer } from '../lib/auth/passport.ts';
+import { noStore } from '../lib/http/securityHeaders.ts';
+import type { RouterDeps } from '../lib/deps.ts';
 import * as signIn from '../controllers/portal/signIn.ts';
 import * as home from '../controllers/portal/home.ts';
 import * as install from '../controllers/portal/install.ts';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { paths, routePattern } from '../lib/paths.ts';
-import { noStore } from '../lib/security.ts';
-import type { RouterDeps } from './index.ts';
+import { noStore } from '../lib/http/securityHeaders.ts';
+import type { RouterDeps } from '../lib/deps.ts';
 import * as start from '../controllers/registration/start.ts';
 import * as newLink from '../controllers/registration/newLink.ts';
 import * as computer from '../controllers/registration/computer.ts';

@@ -3,9 +3,9 @@
 // moved into the past afterwards, so the demo has history to show.
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Config } from '../lib/config.ts';
-import type { SessionUser } from '../lib/auth.ts';
-import { hashSecret } from '../lib/passwords.ts';
+import type { Config } from '../lib/boot/config.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
+import { hashSecret } from '../lib/auth/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
 import { placePurchase, subscriptionTerm, type Administrator } from '../models/purchases.ts';
 import { activateInstallation, recordBackup } from '../models/installations.ts';

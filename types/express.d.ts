@@ -1,6 +1,6 @@
-import type { SessionUser } from '../lib/auth.ts';
-import type { Session } from '../lib/session.ts';
-import type { FormErrors } from '../lib/validation.ts';
+import type { SessionUser } from '../lib/auth/passport.ts';
+import type { Session } from '../lib/session/session.ts';
+import type { FormErrors } from '../lib/forms/validation.ts';
 import type { PurchaseJourney } from '../validators/purchase.ts';
 
 declare global {
@@ -10,9 +10,9 @@ declare global {
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends SessionUser {}
     interface Request {
-      // This request's id, sent back as X-Request-Id and written in its log lines (lib/requestLog.ts).
+      // This request's id, sent back as X-Request-Id and written in its log lines (lib/http/requestLog.ts).
       id: string;
-      // The visitor's session (lib/session.ts). Absent only on the error page of a session
+      // The visitor's session (lib/session/session.ts). Absent only on the error page of a session
       // that could not be read, and after sign-out destroyed it.
       session: Session & Partial<SessionData>;
       // The stored session's id; undefined until the session is first stored.
@@ -27,7 +27,7 @@ declare global {
       csrfSecret: string;
       createdAt: number;
       lastSeenAt: number;
-      // The revision the session was last saved at (lib/sessionCache.ts).
+      // The revision the session was last saved at (lib/session/cache.ts).
       rev: string;
       flash: { kind: 'success' | 'info'; text: string } | undefined;
       // Namespaced journey state; each journey owns its key.

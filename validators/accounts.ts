@@ -1,7 +1,7 @@
 // The partner's forms about existing accounts: the Accounts tab's filters (read from the
 // address bar) and the hand-over.
-import type { FieldProblems } from '../lib/validation.ts';
-import { emailProblem, queryString, textField } from '../lib/validation.ts';
+import type { FieldProblems } from '../lib/forms/validation.ts';
+import { emailProblem, queryString, textField } from '../lib/forms/validation.ts';
 import type { Catalog } from '../models/catalog.ts';
 import type { Administrator } from '../models/purchases.ts';
 import { ACCOUNT_SORTS, ACCOUNT_STATUSES, PAGE_SIZES, type AccountFilters, type AccountSort, type AccountStatus } from '../models/accounts.ts';

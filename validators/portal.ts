@@ -1,6 +1,6 @@
 // The customer Portal's forms: settings and the password reset (sign-in: validators/signIn.ts).
-import type { FieldProblems } from '../lib/validation.ts';
-import { emailProblem, secretField, textField } from '../lib/validation.ts';
+import type { FieldProblems } from '../lib/forms/validation.ts';
+import { emailProblem, secretField, textField } from '../lib/forms/validation.ts';
 import { ANSWER_MAX_LENGTH, readNewPassword, readSecurityQuestions } from './registration.ts';
 
 function currentPasswordProblem(password: string): string | undefined {

@@ -1,6 +1,6 @@
 // The partner's New purchase form.
-import type { FieldProblems } from '../lib/validation.ts';
-import { emailProblem, textField } from '../lib/validation.ts';
+import type { FieldProblems } from '../lib/forms/validation.ts';
+import { emailProblem, textField } from '../lib/forms/validation.ts';
 import { TERMS_IN_YEARS, type Catalog } from '../models/catalog.ts';
 import type { Administrator, PurchaseInput } from '../models/purchases.ts';
 

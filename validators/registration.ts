@@ -1,8 +1,8 @@
 // The registration wizard's forms, and the password and security-question fields the
 // customer Portal's settings and password reset share with them.
-import type { FieldProblems } from '../lib/validation.ts';
-import { secretField, textField } from '../lib/validation.ts';
-import { contextWords, passwordProblem } from '../lib/passwords.ts';
+import type { FieldProblems } from '../lib/forms/validation.ts';
+import { secretField, textField } from '../lib/forms/validation.ts';
+import { contextWords, passwordProblem } from '../lib/auth/passwords.ts';
 import type { SecurityAnswers } from '../models/customerUsers.ts';
 
 export const ANSWER_MAX_LENGTH = 100;

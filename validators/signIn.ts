@@ -1,6 +1,6 @@
 // The sign-in form, the same for partner users and customers.
-import type { FieldProblems } from '../lib/validation.ts';
-import { secretField, textField } from '../lib/validation.ts';
+import type { FieldProblems } from '../lib/forms/validation.ts';
+import { secretField, textField } from '../lib/forms/validation.ts';
 
 export function readSignIn(body: unknown) {
   const email = textField(body, 'email', 254);

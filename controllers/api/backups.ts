@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../lib/deps.ts';
 import { bearerToken, readBackupReport } from '../../validators/api.ts';
 import { recordBackup } from '../../models/installations.ts';
 import { sendProblem } from './problems.ts';

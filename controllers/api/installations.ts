@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { AppDeps } from '../../app.ts';
-import { takeHit, type Limit } from '../../lib/rateLimit.ts';
+import type { AppDeps } from '../../lib/deps.ts';
+import { takeHit, type Limit } from '../../models/rateLimits.ts';
 import { readActivation } from '../../validators/api.ts';
 import { activateInstallation, ActivationRefusedError, type ActivationRefusal } from '../../models/installations.ts';
 import { sendProblem } from './problems.ts';

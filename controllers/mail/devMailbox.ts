@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { NotFoundError } from '../../lib/errors.ts';
-import { idFrom } from '../../lib/validation.ts';
-import { renderEmail } from '../../lib/emailTemplates.ts';
-import { linkifyText, sanitizeEmailHtml } from '../../lib/mailPreview.ts';
-import { senderFor } from '../../lib/mailer.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { NotFoundError } from '../../lib/http/errors.ts';
+import { idFrom } from '../../lib/forms/validation.ts';
+import { renderEmail } from '../../lib/mail/templates.ts';
+import { linkifyText, sanitizeEmailHtml } from '../../lib/mail/preview.ts';
+import { senderFor } from '../../lib/mail/transport.ts';
 import { EMAIL_STATE_LABELS, findMailboxMessage, listMailbox } from '../../models/emails.ts';
 
 // The developer mailbox: the outbox as an inbox, for development without SMTP_URL.

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { EMAIL_STATE_LABELS, listUndeliveredMail } from '../../models/emails.ts';
-import { idFrom } from '../../lib/validation.ts';
+import { idFrom } from '../../lib/forms/validation.ts';
 
 // The owner's Undelivered mail: this partner's emails that have not gone out yet or never will.
 export function index(deps: RouterDeps): RequestHandler {

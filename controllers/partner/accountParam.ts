@@ -1,5 +1,5 @@
-import { NotFoundError } from '../../lib/errors.ts';
-import { idFrom } from '../../lib/validation.ts';
+import { NotFoundError } from '../../lib/http/errors.ts';
+import { idFrom } from '../../lib/forms/validation.ts';
 
 // The :accountId of a partner URL. Anything but a plain positive number is no account: a 404,
 // like another partner's account.

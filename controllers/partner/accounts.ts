@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { loadCatalog } from '../../models/catalog.ts';
 import {
   ACCOUNT_SORTS,

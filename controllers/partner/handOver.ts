@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FormErrors } from '../../lib/validation.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import { formErrors, type FormErrors } from '../../lib/forms/validation.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { findAccountForPartner, handOverAdministration, type AccountDetails } from '../../models/accounts.ts';
 import { readHandOver } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';

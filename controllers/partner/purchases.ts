@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, textField, type FormErrors } from '../../lib/validation.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import { formErrors, textField, type FormErrors } from '../../lib/forms/validation.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS, type Catalog } from '../../models/catalog.ts';
 import { placePurchase, subscriptionTerm } from '../../models/purchases.ts';
 import { findAccountByPurchaseKey } from '../../models/accounts.ts';

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { minutesText } from '../../lib/rateLimit.ts';
-import * as format from '../../lib/format.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import { minutesText } from '../../models/rateLimits.ts';
+import * as format from '../../lib/views/format.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { resendRegistration } from '../../models/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
 

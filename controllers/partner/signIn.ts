@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
-import { checkCredentials, safeNext, signIn, signOut } from '../../lib/auth.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { checkCredentials, safeNext, signIn, signOut } from '../../lib/auth/passport.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { readSignIn } from '../../validators/signIn.ts';
 
 // Where a partner goes after signing in: the page that asked for it, if it is a Partner Portal page.

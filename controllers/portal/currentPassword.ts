@@ -1,6 +1,6 @@
-import type { RouterDeps } from '../../routes/index.ts';
-import type { SessionUser } from '../../lib/auth.ts';
-import { checkLimit, clearHits, minutesText, recordHit, type Limit } from '../../lib/rateLimit.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import type { SessionUser } from '../../lib/auth/passport.ts';
+import { checkLimit, clearHits, minutesText, recordHit, type Limit } from '../../models/rateLimits.ts';
 import { verifyCustomerPassword } from '../../models/customerUsers.ts';
 
 // Settings ask for the current password; guessing it from a signed-in session is throttled

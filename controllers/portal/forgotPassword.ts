@@ -1,8 +1,8 @@
 import type { RequestHandler, Response } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
-import { takeHit, type Limit } from '../../lib/rateLimit.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { takeHit, type Limit } from '../../models/rateLimits.ts';
 import { requestPasswordReset } from '../../models/passwordResets.ts';
 import { readForgotPassword } from '../../validators/portal.ts';
 

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { NotFoundError } from '../../lib/errors.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { NotFoundError } from '../../lib/http/errors.ts';
 import { findCustomerSubscription, listCustomerComputers } from '../../models/portal.ts';
 
 // Safe: a home page with the subscription and the computer. Safe Backup Pro: the Backup Dashboard.

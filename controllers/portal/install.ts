@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { NotFoundError } from '../../lib/errors.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { NotFoundError } from '../../lib/http/errors.ts';
 import { findCustomerSubscription } from '../../models/portal.ts';
 
 // Install Carbonite for the customer: the partner's on-screen steps with this subscription's key code.

@@ -1,10 +1,10 @@
 import type { RequestHandler, Response } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
-import { signIn } from '../../lib/auth.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { signIn } from '../../lib/auth/passport.ts';
 import { passwordContextFor } from '../../validators/registration.ts';
-import { endSessionsOfUser } from '../../lib/session.ts';
+import { endSessionsOfUser } from '../../lib/session/session.ts';
 import { changeCustomerPassword } from '../../models/customerUsers.ts';
 import { readChangePassword } from '../../validators/portal.ts';
 import { checkCurrentPassword } from './currentPassword.ts';

@@ -1,11 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
-import { endSessionsOfUser } from '../../lib/session.ts';
-import { recordSignInSuccess } from '../../lib/signInThrottle.ts';
-import { checkLimit, recordHit, type Limit } from '../../lib/rateLimit.ts';
-import { countUnknownLink, refuseIfGuessing } from '../../lib/linkThrottle.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { endSessionsOfUser } from '../../lib/session/session.ts';
+import { recordSignInSuccess } from '../../lib/auth/signInThrottle.ts';
+import { checkLimit, recordHit, type Limit } from '../../models/rateLimits.ts';
+import { countUnknownLink, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
 import { findCustomerUser } from '../../models/customerUsers.ts';
 import { checkResetAnswer, completePasswordReset, findPasswordReset, spendPasswordReset, type PasswordReset } from '../../models/passwordResets.ts';
 import { readResetAnswer } from '../../validators/portal.ts';

@@ -1,8 +1,8 @@
 import type { RequestHandler, Response } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
-import { NotFoundError } from '../../lib/errors.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { NotFoundError } from '../../lib/http/errors.ts';
 import { changeSecurityQuestions, findCustomerUser, listSecurityQuestions, type SecurityQuestion } from '../../models/customerUsers.ts';
 import type { SecurityQuestionValues } from '../../validators/registration.ts';
 import { readChangeSecurityQuestions } from '../../validators/portal.ts';

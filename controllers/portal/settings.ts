@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { NotFoundError } from '../../lib/errors.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { NotFoundError } from '../../lib/http/errors.ts';
 import { findCustomerUser } from '../../models/customerUsers.ts';
 
 export function get(deps: RouterDeps): RequestHandler {

@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
-import { checkLimit, minutesText, recordHit, type Limit } from '../../lib/rateLimit.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { checkLimit, minutesText, recordHit, type Limit } from '../../models/rateLimits.ts';
 import { matchInstallation, type InstallationMatch } from '../../models/registration.ts';
 import { readComputerForm, type ComputerValues } from '../../validators/registration.ts';
 import { openJourney, stepUrl } from './journey.ts';

@@ -4,9 +4,9 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { signIn } from '../../lib/auth.ts';
-import { startSessionClock } from '../../lib/session.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import { signIn } from '../../lib/auth/passport.ts';
+import { startSessionClock } from '../../lib/session/session.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { customerEmailInUse } from '../../models/customerUsers.ts';
 import { passwordContextFor } from '../../validators/registration.ts';
 import { completeRegistration, findInvitation, type AccountInformation, type LinkState, type RegistrationInvitation } from '../../models/registration.ts';

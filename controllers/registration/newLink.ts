@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
-import { textField } from '../../lib/validation.ts';
-import { takeHit, type Limit } from '../../lib/rateLimit.ts';
+import { textField } from '../../lib/forms/validation.ts';
+import { takeHit, type Limit } from '../../models/rateLimits.ts';
 import { renewExpiredInvitation } from '../../models/registration.ts';
 import { findJourney, forgetJourney } from './journey.ts';
 

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { formErrors, type FieldProblems } from '../../lib/validation.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
 import { listSecurityQuestions, type SecurityQuestion } from '../../models/customerUsers.ts';
 import { readPersonalForm, type PersonalValues } from '../../validators/registration.ts';
 import { finishRegistration, openJourney, passwordContext, stepUrl, type OpenJourney } from './journey.ts';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { RouterDeps } from '../../routes/index.ts';
-import { countUnknownLink, refuseIfGuessing } from '../../lib/linkThrottle.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import { countUnknownLink, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
 import { findInvitationByToken } from '../../models/registration.ts';
 import { beginJourney, dueStep, findJourney, renderLinkState, stepUrl } from './journey.ts';
 

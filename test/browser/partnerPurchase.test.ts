@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
-import { projectRoot } from '../../lib/projectRoot.ts';
+import { projectRoot } from '../../lib/boot/projectRoot.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
 import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';

@@ -4,9 +4,9 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
-import { createLogger } from '../../lib/logger.ts';
-import { createMailer } from '../../lib/mailer.ts';
-import { createDeliveryWorker, type DeliveryWorker } from '../../lib/deliveryWorker.ts';
+import { createLogger } from '../../lib/boot/logger.ts';
+import { createMailer } from '../../lib/mail/transport.ts';
+import { createDeliveryWorker, type DeliveryWorker } from '../../lib/mail/deliveryWorker.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, testConfig, type TestApp, type TestPartner } from '../support/app.ts';
 import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';

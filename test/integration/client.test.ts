@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { projectRoot } from '../../lib/projectRoot.ts';
+import { projectRoot } from '../../lib/boot/projectRoot.ts';
 import { testDatabase, freePort } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { projectRoot } from '../../lib/projectRoot.ts';
+import { projectRoot } from '../../lib/boot/projectRoot.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, signInPartner, uniqueEmail } from '../support/app.ts';
 

@@ -7,7 +7,7 @@ import { latestRegistrationUrl, purchaseFor } from '../support/fixtures.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
 import { completeRegistration } from '../../models/registration.ts';
 import { backupState } from '../../models/accounts.ts';
-import * as format from '../../lib/format.ts';
+import * as format from '../../lib/views/format.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -5,7 +5,7 @@ import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, getForm, signInPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
 import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
 import { partnerRouter } from '../../routes/partner.ts';
-import type { RouterDeps } from '../../routes/index.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
 
 interface RouteInfo {
   path: string;

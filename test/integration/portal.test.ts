@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, csrfTokenFrom, getForm, sessionIdFrom, signInPartner, submitForm, rewriteStoredSession, type TestApp, type TestPartner } from '../support/app.ts';
-import { verifySecret } from '../../lib/passwords.ts';
+import { verifySecret } from '../../lib/auth/passwords.ts';
 import { verifySecurityAnswer } from '../../models/customerUsers.ts';
 import { recordBackup } from '../../models/installations.ts';
 import {

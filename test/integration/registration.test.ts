@@ -6,8 +6,8 @@ import { buildTestApp, createTestPartner, csrfTokenFrom, getForm, sessionIdFrom,
 import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
 import { issueInvitation } from '../../models/registrationInvitations.ts';
 import { verifySecurityAnswer } from '../../models/customerUsers.ts';
-import { verifySecret } from '../../lib/passwords.ts';
-import { recordHit } from '../../lib/rateLimit.ts';
+import { verifySecret } from '../../lib/auth/passwords.ts';
+import { recordHit } from '../../models/rateLimits.ts';
 import {
   ANSWER_1,
   CUSTOMER_PASSWORD,

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger } from '../../lib/boot/logger.ts';
 import { paths } from '../../lib/paths.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
 

@@ -1,8 +1,8 @@
-// Sessions served from memory (lib/sessionCache.ts), with two app instances on one database
+// Sessions served from memory (lib/session/cache.ts), with two app instances on one database
 // and one browser's cookies going to either: a copy is used only while it cannot be out of date.
 import { expect } from 'chai';
 import { paths } from '../../lib/paths.ts';
-import { endSessionsOfUser, REVISION_COOKIE, type SessionStorage } from '../../lib/session.ts';
+import { endSessionsOfUser, REVISION_COOKIE, type SessionStorage } from '../../lib/session/session.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, listen, rewriteStoredSession, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 import { eventually } from '../support/eventually.ts';

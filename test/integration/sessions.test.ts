@@ -1,10 +1,10 @@
-// The session layer's own promises (lib/session.ts, lib/sessionStore.ts), beyond what the
+// The session layer's own promises (lib/session/session.ts, lib/session/store.ts), beyond what the
 // sign-in, cache and redirect tests show: cookies it does not trust, a session ended
 // elsewhere staying ended, the store's contract, and a session that cannot be stored.
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
-import { REVISION_COOKIE, SESSION_COOKIE } from '../../lib/session.ts';
+import { REVISION_COOKIE, SESSION_COOKIE } from '../../lib/session/session.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, csrfTokenFrom, rewriteStoredSession, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 

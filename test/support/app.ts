@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import type { Knex } from 'knex';
-import { loadConfig, type Config } from '../../lib/config.ts';
-import { createLogger } from '../../lib/logger.ts';
-import { createSessionStorage, SESSION_COOKIE, type SessionStorage } from '../../lib/session.ts';
-import { hashSecret } from '../../lib/passwords.ts';
+import { loadConfig, type Config } from '../../lib/boot/config.ts';
+import { createLogger } from '../../lib/boot/logger.ts';
+import { createSessionStorage, SESSION_COOKIE, type SessionStorage } from '../../lib/session/session.ts';
+import { hashSecret } from '../../lib/auth/passwords.ts';
 import { createApp } from '../../app.ts';
-import { createHttpServer } from '../../lib/httpServer.ts';
+import { createHttpServer } from '../../lib/http/server.ts';
 import { paths } from '../../lib/paths.ts';
 import { createPartnerWithOwner } from '../../models/partners.ts';
 import { testDatabase } from './hooks.ts';
@@ -56,7 +56,7 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
 }
 
 // Rewrites a stored session by hand (to age it, say), and waits until the app has dropped its
-// copy, as the database's announcement of the change reaches it (lib/sessionCache.ts).
+// copy, as the database's announcement of the change reaches it (lib/session/cache.ts).
 export async function rewriteStoredSession(sessions: SessionStorage, sid: string, sess: object): Promise<void> {
   await testDatabase().db('session').where({ sid }).update({ sess: JSON.stringify(sess) });
   await eventually(() => !sessions.cache.holds(sid), 5000, 'the app to drop its copy of a session changed in the database');

@@ -2,7 +2,7 @@
 // JavaScript on and the CSP bypassed; the pages themselves still carry no script of their own.
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { projectRoot } from '../../lib/projectRoot.ts';
+import { projectRoot } from '../../lib/boot/projectRoot.ts';
 
 const AXE = path.join(projectRoot, 'node_modules', 'axe-core', 'axe.min.js');
 

@@ -1,6 +1,6 @@
 // Data for tests, made through the product's own model functions.
 import crypto from 'node:crypto';
-import type { SessionUser } from '../../lib/auth.ts';
+import type { SessionUser } from '../../lib/auth/passport.ts';
 import { placePurchase, type PurchaseInput } from '../../models/purchases.ts';
 import { testDatabase } from './hooks.ts';
 import { testConfig, uniqueEmail, type TestPartner } from './app.ts';

@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase, type Knex } from '../../lib/db.ts';
+import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase, type Knex } from '../../lib/db/database.ts';
 
 interface TestDatabase {
   url: string;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../lib/config.ts';
+import { ConfigError, loadConfig } from '../../lib/boot/config.ts';
 
 describe('configuration', () => {
   it('uses the documented defaults in development', () => {

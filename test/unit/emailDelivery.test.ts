@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { messageIdFor, retryDelayMs } from '../../lib/deliveryWorker.ts';
-import { createMailer, describeSendError, isPermanentRejection, senderFor } from '../../lib/mailer.ts';
+import { messageIdFor, retryDelayMs } from '../../lib/mail/deliveryWorker.ts';
+import { createMailer, describeSendError, isPermanentRejection, senderFor } from '../../lib/mail/transport.ts';
 import { emailStateOf } from '../../models/emails.ts';
 
 describe('email delivery rules', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { linkifyText, safeHref, sanitizeEmailHtml } from '../../lib/mailPreview.ts';
+import { linkifyText, safeHref, sanitizeEmailHtml } from '../../lib/mail/preview.ts';
 
 describe('email preview for the developer mailbox', () => {
   it('keeps plain structure and http(s) links, and drops styles and every attribute but href', () => {

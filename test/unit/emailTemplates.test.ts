@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { renderEmail } from '../../lib/emailTemplates.ts';
+import { renderEmail } from '../../lib/mail/templates.ts';
 
 const context = { brandName: 'Northstar Backup', appUrl: 'https://portal.example.com' };
 

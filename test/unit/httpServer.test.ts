@@ -2,9 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { expect } from 'chai';
 import express from 'express';
-import { createHttpServer } from '../../lib/httpServer.ts';
+import { createHttpServer } from '../../lib/http/server.ts';
 
-describe('the HTTP server (lib/httpServer.ts)', () => {
+describe('the HTTP server (lib/http/server.ts)', () => {
   let server: http.Server;
   let url: string;
   const born: { request?: boolean; response?: boolean } = {};

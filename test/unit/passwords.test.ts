@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import bcrypt from 'bcrypt';
-import { BCRYPT_COST, hashSecret, passwordProblem, verifySecret } from '../../lib/passwords.ts';
+import { BCRYPT_COST, hashSecret, passwordProblem, verifySecret } from '../../lib/auth/passwords.ts';
 
 describe('password rules', () => {
   it('refuses passwords shorter than 12 characters', () => {

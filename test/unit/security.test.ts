@@ -2,7 +2,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { SECURITY_HEADER_OPTIONS, securityHeaders } from '../../lib/security.ts';
+import { SECURITY_HEADER_OPTIONS, securityHeaders } from '../../lib/http/securityHeaders.ts';
 
 // Answers 'ok' behind the given middleware; only the headers it adds differ.
 function appBehind(middleware: express.RequestHandler) {

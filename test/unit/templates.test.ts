@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import ejs from 'ejs';
-import { escapeHtml, namesUsedBy, renderTemplate } from '../../lib/templates.ts';
+import { escapeHtml, namesUsedBy, renderTemplate } from '../../lib/views/templates.ts';
 
 describe('templates (EJS without `with`)', () => {
   let root: string;

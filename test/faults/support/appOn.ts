@@ -2,10 +2,10 @@
 // tests that stop PostgreSQL run the app on a server of their own.
 import type { Express } from 'express';
 import type { Knex } from 'knex';
-import { loadConfig, type Config } from '../../../lib/config.ts';
-import { createLogger } from '../../../lib/logger.ts';
-import { createKnex } from '../../../lib/db.ts';
-import { createSessionStorage } from '../../../lib/session.ts';
+import { loadConfig, type Config } from '../../../lib/boot/config.ts';
+import { createLogger } from '../../../lib/boot/logger.ts';
+import { createKnex } from '../../../lib/db/database.ts';
+import { createSessionStorage } from '../../../lib/session/session.ts';
 import { createApp } from '../../../app.ts';
 import { listen } from '../../support/app.ts';
 

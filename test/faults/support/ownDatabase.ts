@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase } from '../../../lib/db.ts';
+import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase } from '../../../lib/db/database.ts';
 import { freePort } from '../../support/hooks.ts';
 
 export interface OwnDatabase {

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { projectRoot } from '../../../lib/projectRoot.ts';
+import { projectRoot } from '../../../lib/boot/projectRoot.ts';
 import { freePort } from '../../support/hooks.ts';
 
 export interface ServerProcess {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Knex } from 'knex';
-import { HttpError } from './errors.ts';
-import { checkLimit, minutesText, recordHit, type Limit } from './rateLimit.ts';
+import { HttpError } from '../http/errors.ts';
+import { checkLimit, minutesText, recordHit, type Limit } from '../../models/rateLimits.ts';
 
 // Emailed links (registration and password reset) carry 256-bit tokens, so guessing is
 // hopeless; still, an address that keeps opening links that do not exist is paused, with

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 // transaction as the change that causes it: if that rolls back, no email exists. Nothing
 // sends mail inline in a request; the delivery worker does.
 
-// Each is a folder of views/emails/ (lib/emailTemplates.ts renders them).
+// Each is a folder of views/emails/ (lib/mail/templates.ts renders them).
 export const EMAIL_TEMPLATES = ['registration-invitation', 'password-reset'] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 

@@ -1,8 +1,8 @@
 import nodemailer, { type NodemailerError } from 'nodemailer';
-import type { Config } from './config.ts';
+import type { Config } from '../boot/config.ts';
 
 // The one way mail leaves the app: nodemailer's pooled SMTP transport on SMTP_URL.
-// Without SMTP_URL (only allowed outside production, see lib/config.ts) there is no
+// Without SMTP_URL (only allowed outside production, see lib/boot/config.ts) there is no
 // transport at all: the delivery worker keeps each email in the outbox, where the
 // developer mailbox shows it, and marks it sent there (sent_at set, no SMTP message id).
 

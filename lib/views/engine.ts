@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Express } from 'express';
-import type { Config } from './config.ts';
-import { paths } from './paths.ts';
-import { projectRoot } from './projectRoot.ts';
+import type { Config } from '../boot/config.ts';
+import { paths } from '../paths.ts';
+import { projectRoot } from '../boot/projectRoot.ts';
 import * as format from './format.ts';
 import { renderTemplate } from './templates.ts';
 

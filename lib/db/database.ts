@@ -3,9 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { projectRoot } from './projectRoot.ts';
-import type { Logger } from './logger.ts';
-import type { Config } from './config.ts';
+import { projectRoot } from '../boot/projectRoot.ts';
+import type { Logger } from '../boot/logger.ts';
+import type { Config } from '../boot/config.ts';
 
 export type { Knex };
 

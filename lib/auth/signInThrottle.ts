@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { checkLimit, clearHits, minutesText, recordHit, type Limit } from './rateLimit.ts';
+import { checkLimit, clearHits, minutesText, recordHit, type Limit } from '../../models/rateLimits.ts';
 
 // Sign-in throttling shared by the partner and the customer sign-in. Both limits count
 // failures over a sliding 15 minutes, so each lifts by itself: an attacker can slow an

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../boot/logger.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -37,7 +37,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 // The error page (or the API's JSON error) for any error: the error handler's, and the
-// session layer's when a changed session cannot be stored before the answer (lib/session.ts).
+// session layer's when a changed session cannot be stored before the answer (lib/session/session.ts).
 export function errorResponder(logger: Logger, isProduction: boolean): (error: unknown, req: Request, res: Response) => void {
   return (error, req, res) => {
     const e = error as { code?: string; status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string; stack?: string };

@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
-import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
-import { newRevision } from './sessionCache.ts';
-import type { SessionStorage, StoredSession } from './sessionStore.ts';
+import type { Config } from '../boot/config.ts';
+import type { Logger } from '../boot/logger.ts';
+import { newRevision } from './cache.ts';
+import type { SessionStorage, StoredSession } from './store.ts';
 
-export { createSessionStorage, type SessionStorage } from './sessionStore.ts';
+export { createSessionStorage, type SessionStorage } from './store.ts';
 
 export const SESSION_COOKIE = 'portal.sid';
-// The revision of the session the browser last received (lib/sessionCache.ts). Not a
+// The revision of the session the browser last received (lib/session/cache.ts). Not a
 // secret: without the session cookie it opens nothing.
 export const REVISION_COOKIE = 'portal.rev';
 
@@ -20,11 +20,11 @@ const cookieOptions = (req: Request): CookieOptions => ({ httpOnly: true, sameSi
 // Expired rows leave the table this often (never in tests, which age sessions on purpose).
 const PRUNE_EVERY_MS = 15 * 60_000;
 
-// Sessions live in PostgreSQL (lib/sessionStore.ts). This is the request's side of them, made
+// Sessions live in PostgreSQL (lib/session/store.ts). This is the request's side of them, made
 // for this portal rather than taken from express-session, because a signed-in page must cost
 // next to nothing beyond its own work (`npm run bench`):
 // - an unchanged session is never written, and is read from this instance's memory when the
-//   browser presents the revision that memory holds (lib/sessionCache.ts), so a signed-in
+//   browser presents the revision that memory holds (lib/session/cache.ts), so a signed-in
 //   page costs no round trip for it;
 // - a changed session (a draft, a flash, a sign-in, the idle clock) is stored before the
 //   answer leaves, so a browser that follows a redirect at once, or opens another tab, always

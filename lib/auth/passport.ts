@@ -4,8 +4,8 @@ import type { Knex } from 'knex';
 import type { Request, RequestHandler, Response } from 'express';
 import { verifyAgainstNothing, verifySecret } from './passwords.ts';
 import { recordSignInFailure, recordSignInSuccess, signInPausedMessage, type SignInScope } from './signInThrottle.ts';
-import { SESSION_COOKIE, startSessionClock } from './session.ts';
-import { paths } from './paths.ts';
+import { SESSION_COOKIE, startSessionClock } from '../session/session.ts';
+import { paths } from '../paths.ts';
 
 export type PartnerRole = 'owner' | 'admin' | 'staff';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Logger } from './logger.ts';
-import { SessionCache } from './sessionCache.ts';
+import type { Logger } from '../boot/logger.ts';
+import { SessionCache } from './cache.ts';
 
 // A session as the store holds it: the JSON text written, and what it says.
 export interface StoredSession {
@@ -11,7 +11,7 @@ export interface StoredSession {
 // Where sessions are kept: the `session` table (migration 0100), through a small pool of
 // their own, so a page's queries never wait behind session reads or the other way round (a
 // session read or write is one short query: half as many connections as the pages' pool is
-// plenty), and the in-memory copies (lib/sessionCache.ts), which every read and write here
+// plenty), and the in-memory copies (lib/session/cache.ts), which every read and write here
 // keeps up to date.
 export class SessionStorage {
   readonly pool: pg.Pool;

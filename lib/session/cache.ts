@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../boot/logger.ts';
 
 // Sessions live in PostgreSQL, and reading one cost every signed-in page a round trip of
 // its own before the page's query could start. This keeps the sessions this instance has
 // read or written in memory, and serves one from memory only when it cannot be out of date:
 //
 // - Changed somewhere: every save of a changed session gives it a new revision, sent to the
-//   browser in a cookie beside the session's (lib/session.ts). A copy is used only for the
+//   browser in a cookie beside the session's (lib/session/session.ts). A copy is used only for the
 //   revision the browser presents, so a browser always reads what its last answer wrote,
 //   whichever instance wrote it.
 // - Ended somewhere (signed out, timed out, a password changed, an expired row pruned): the

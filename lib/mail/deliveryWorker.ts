@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import type { Config } from './config.ts';
-import type { Logger } from './logger.ts';
-import { renderEmail, type RenderedEmail } from './emailTemplates.ts';
-import { describeSendError, isPermanentRejection, type Mailer } from './mailer.ts';
-import { pruneHits } from './rateLimit.ts';
+import type { Config } from '../boot/config.ts';
+import type { Logger } from '../boot/logger.ts';
+import { renderEmail, type RenderedEmail } from './templates.ts';
+import { describeSendError, isPermanentRejection, type Mailer } from './transport.ts';
+import { pruneHits } from '../../models/rateLimits.ts';
 
 // Delivers the outbox. Each round claims a few due rows (FOR UPDATE SKIP LOCKED, then a
 // claim with an expiry, so two workers never hold one row and a crashed worker's rows come

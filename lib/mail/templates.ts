@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { Config } from './config.ts';
-import { EMAIL_TEMPLATES, type EmailTemplate } from './outbox.ts';
-import { projectRoot } from './projectRoot.ts';
-import * as format from './format.ts';
-import { renderTemplate } from './templates.ts';
+import type { Config } from '../boot/config.ts';
+import { EMAIL_TEMPLATES, type EmailTemplate } from '../../models/outbox.ts';
+import { projectRoot } from '../boot/projectRoot.ts';
+import * as format from '../views/format.ts';
+import { renderTemplate } from '../views/templates.ts';
 
 // Each email is a folder in views/emails/ with subject.ejs, html.ejs and text.ejs, all
 // rendered from the same data, with the brand and the app's address.

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../boot/logger.ts';
 
 // A caller's request id (a proxy's or load balancer's) is kept when it looks like one.
 const REQUEST_ID = /^[\w.-]{8,64}$/;

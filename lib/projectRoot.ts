@@ -1,5 +1,0 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-// lib/ sits one level below the project root.
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
