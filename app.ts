@@ -4,11 +4,11 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import type { AppDeps } from './lib/deps.ts';
 import { securityHeaders } from './lib/http/securityHeaders.ts';
 import { requestLogging } from './lib/http/requestLog.ts';
-import { sessionMiddleware, type SessionStorage } from './lib/session/session.ts';
+import { sessionMiddleware } from './lib/session/session.ts';
 import { csrfProtection } from './lib/auth/csrf.ts';
 import { createPassport } from './lib/auth/passport.ts';
 import { setUpViews } from './lib/views/engine.ts';
-import { errorHandler, errorResponder, notFound } from './lib/http/errors.ts';
+import { errorHandler, notFound } from './lib/http/errors.ts';
 import { projectRoot } from './lib/boot/projectRoot.ts';
 import { healthRouter } from './routes/health.ts';
 import { apiRouter } from './routes/api.ts';
@@ -77,11 +77,6 @@ export function createApp(deps: AppDeps): Express {
       }),
   });
 
-  // passport's request methods (req.login, req.logout, req.isAuthenticated), given once to
-  // every request of this app through Express's request prototype rather than to each
-  // request by passport.initialize(), at ~20 µs a request.
-  passport.initialize({ compat: false })(app.request, undefined as never, () => undefined);
-
   app.use(healthRouter(db));
   app.use(requestLogging(logger));
   app.use(securityHeaders());
@@ -89,8 +84,10 @@ export function createApp(deps: AppDeps): Express {
   setUpViews(app, config);
   // The client's API: JSON, device tokens, no session and no CSRF.
   app.use('/api', apiRouter(deps));
-  // The session also puts the signed-in user on req.user, as passport.session() would.
-  app.use(sessionMiddleware(config, sessions, logger, errorResponder(logger, config.isProduction)));
+  app.use(sessionMiddleware(config, sessions, logger));
+  // passport's documented set-up: its request methods, then the signed-in user from the session.
+  app.use(passport.initialize());
+  app.use(passport.session());
   app.use(bodyParsing());
   app.use(csrfProtection());
   app.use(currentUserLocals());

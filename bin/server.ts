@@ -3,12 +3,13 @@
 import { loadConfigOrExit } from '../lib/boot/startup.ts';
 import { createLogger } from '../lib/boot/logger.ts';
 import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
-import { createSessionStorage } from '../lib/session/session.ts';
+import { createSessionStore } from '../lib/session/session.ts';
 import { createApp } from '../app.ts';
 import { createHttpServer } from '../lib/http/server.ts';
 import { paths } from '../lib/paths.ts';
 import { createMailer } from '../lib/mail/transport.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../lib/mail/deliveryWorker.ts';
+import { partnerUserExists } from '../models/partners.ts';
 import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
 
 const config = loadConfigOrExit();
@@ -30,7 +31,7 @@ if (!config.isProduction && database.embedded && (await databaseIsEmpty(db))) {
   seeded = true;
 }
 
-const sessions = createSessionStorage(database.url, logger, config.databasePoolSize);
+const sessions = createSessionStore(database.url, logger, config);
 const app = createApp({ config, db, logger, sessions });
 const server = createHttpServer(app);
 // Slightly above typical proxy idle timeouts, so a proxy never reuses a closed socket.
@@ -41,7 +42,7 @@ server.requestTimeout = 30_000;
 // The email delivery worker runs here unless RUN_WORKER=false (then `npm run worker` runs it).
 let worker: DeliveryWorker | undefined;
 
-const showDemo = !config.isProduction && database.embedded !== undefined && (seeded || (await isDemoPresent()));
+const showDemo = !config.isProduction && database.embedded !== undefined && (seeded || (await partnerUserExists(db, DEMO_PARTNER_SIGN_IN.email)));
 server.listen(config.port, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -59,10 +60,6 @@ server.listen(config.port, () => {
     worker.start();
   }
 });
-
-async function isDemoPresent(): Promise<boolean> {
-  return Boolean(await db('partner_users').whereRaw('lower(email) = ?', [DEMO_PARTNER_SIGN_IN.email]).first('id'));
-}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

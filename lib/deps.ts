@@ -4,13 +4,13 @@ import type { Knex } from 'knex';
 import type { PassportStatic } from 'passport';
 import type { Config } from './boot/config.ts';
 import type { Logger } from './boot/logger.ts';
-import type { SessionStorage } from './session/store.ts';
+import type { SessionStore } from './session/store.ts';
 
 export interface AppDeps {
   config: Config;
   db: Knex;
   logger: Logger;
-  sessions: SessionStorage;
+  sessions: SessionStore;
 }
 
 // The web routes also get the app's passport, with its partner and customer strategies.

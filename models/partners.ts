@@ -23,6 +23,11 @@ export async function findPartnerUserForSignIn(db: Knex, email: string): Promise
   };
 }
 
+// Whether a partner user has this email (the demo partner, at start-up).
+export async function partnerUserExists(db: Knex, email: string): Promise<boolean> {
+  return Boolean(await db('partner_users').whereRaw('lower(email) = lower(?)', [email]).first('id'));
+}
+
 export class EmailInUseError extends Error {
   constructor(email: string) {
     super(`The email address ${email} is already used by a partner user`);

@@ -1,5 +1,4 @@
 import type { SessionUser } from '../lib/auth/passport.ts';
-import type { Session } from '../lib/session/session.ts';
 import type { FormErrors } from '../lib/forms/validation.ts';
 import type { PurchaseJourney } from '../validators/purchase.ts';
 
@@ -12,14 +11,9 @@ declare global {
     interface Request {
       // This request's id, sent back as X-Request-Id and written in its log lines (lib/http/requestLog.ts).
       id: string;
-      // The visitor's session (lib/session/session.ts). Absent only on the error page of a session
-      // that could not be read, and after sign-out destroyed it.
-      session: Session & Partial<SessionData>;
-      // The stored session's id; undefined until the session is first stored.
-      sessionID: string | undefined;
     }
 
-    // What a session holds.
+    // What a session holds (express-session's SessionData is this, below).
     interface SessionData {
       // The signed-in user, as passport keeps it.
       passport: { user?: User };
@@ -27,8 +21,6 @@ declare global {
       csrfSecret: string;
       createdAt: number;
       lastSeenAt: number;
-      // The revision the session was last saved at (lib/session/cache.ts).
-      rev: string;
       flash: { kind: 'success' | 'info'; text: string } | undefined;
       // Namespaced journey state; each journey owns its key.
       // Registration journeys by journey id (the id is in the wizard's URLs), so two tabs
@@ -49,6 +41,11 @@ declare global {
       passwordReset: { resetId: number; answered: boolean } | undefined;
     }
   }
+}
+
+declare module 'express-session' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface SessionData extends Express.SessionData {}
 }
 
 export {};

@@ -4,7 +4,7 @@ import { paths } from '../../lib/paths.ts';
 import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
 import { signIn } from '../../lib/auth/passport.ts';
 import { passwordContextFor } from '../../validators/registration.ts';
-import { endSessionsOfUser } from '../../lib/session/session.ts';
+import { endSessionsOfUser } from '../../models/sessions.ts';
 import { changeCustomerPassword } from '../../models/customerUsers.ts';
 import { readChangePassword } from '../../validators/portal.ts';
 import { checkCurrentPassword } from './currentPassword.ts';
@@ -27,7 +27,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (wrong) return render(res, wrong.status, { currentPassword: wrong.message });
     await changeCustomerPassword(deps.db, user, form.password, { action: 'customer.password_changed', address: req.ip });
     await signIn(req, user);
-    await endSessionsOfUser(deps.sessions, user.key, req.sessionID);
+    await endSessionsOfUser(deps.db, user.key, req.sessionID);
     req.session.flash = { kind: 'success', text: 'Your password has been changed. You have been signed out everywhere else.' };
     res.redirect(303, paths.portal.settings);
   };

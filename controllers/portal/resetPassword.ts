@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
 import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
-import { endSessionsOfUser } from '../../lib/session/session.ts';
+import { endSessionsOfUser } from '../../models/sessions.ts';
 import { recordSignInSuccess } from '../../lib/auth/signInThrottle.ts';
 import { checkLimit, recordHit, type Limit } from '../../models/rateLimits.ts';
 import { countUnknownLink, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
@@ -99,7 +99,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (result.outcome !== 'changed') return renderLinkProblem(req, res, result.outcome);
     delete req.session.passwordReset;
     // Every session of this customer ends; only a session of theirs making this request stays.
-    await endSessionsOfUser(deps.sessions, result.user.key, req.user?.key === result.user.key ? req.sessionID : undefined);
+    await endSessionsOfUser(deps.db, result.user.key, req.user?.key === result.user.key ? req.sessionID : undefined);
     // Whoever answered the emailed link and the question is the owner: earlier sign-in failures no longer count.
     await recordSignInSuccess(deps.db, 'customer', result.user.email.toLowerCase());
     req.session.flash = { kind: 'success', text: 'Your password has been changed. Sign in with your new password.' };

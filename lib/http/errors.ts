@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../boot/logger.ts';
 
 export class HttpError extends Error {
@@ -36,10 +36,9 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|connect ECONNREFUSED|is not queryable|the database system is (starting up|shutting down)/i.test(e?.message ?? '');
 }
 
-// The error page (or the API's JSON error) for any error: the error handler's, and the
-// session layer's when a changed session cannot be stored before the answer (lib/session/session.ts).
-export function errorResponder(logger: Logger, isProduction: boolean): (error: unknown, req: Request, res: Response) => void {
-  return (error, req, res) => {
+// The error page (or the API's JSON error) for any error.
+export function errorHandler(logger: Logger, isProduction: boolean): ErrorRequestHandler {
+  return (error, req, res, _next) => {
     const e = error as { code?: string; status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string; stack?: string };
     let status = 500;
     let message = 'Sorry, something went wrong on our side. Please try again.';
@@ -62,7 +61,14 @@ export function errorResponder(logger: Logger, isProduction: boolean): (error: u
       message = status === 413 ? 'What was sent is too large.' : 'What was sent could not be read.';
       view = 'errors/problem';
     }
-    if (status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (status >= 500) {
+      logger.error({ err: error, reqId: req.id }, 'request failed');
+      // Nothing the failed request changed in the session is kept: a sign-in whose save
+      // failed is not stored half, and the error page does not try the store again.
+      Reflect.deleteProperty(req, 'session');
+      // Without a session no form token can be made (the header's Sign out then expires).
+      res.locals.csrfToken = () => '';
+    }
     if (res.headersSent) return;
     if (status === 503) res.set('Retry-After', '30');
     if (isApi(req.path)) {
@@ -77,11 +83,6 @@ export function errorResponder(logger: Logger, isProduction: boolean): (error: u
       stack: isProduction || status < 500 ? undefined : e?.stack,
     });
   };
-}
-
-export function errorHandler(logger: Logger, isProduction: boolean): ErrorRequestHandler {
-  const respond = errorResponder(logger, isProduction);
-  return (error, req, res, _next) => respond(error, req, res);
 }
 
 function sameOriginReferrer(referer: string | undefined, host: string | undefined): string | undefined {

@@ -1,89 +1,83 @@
+// The session store: connect-pg-simple on the `session` table (migration 0100), extended so
+// that a session ended elsewhere stays ended.
+import session from 'express-session';
+import connectPgSimple from 'connect-pg-simple';
 import pg from 'pg';
+import type { Request } from 'express';
+import type { Config } from '../boot/config.ts';
 import type { Logger } from '../boot/logger.ts';
-import { SessionCache } from './cache.ts';
 
-// A session as the store holds it: the JSON text written, and what it says.
-export interface StoredSession {
-  json: string;
-  data: Record<string, unknown>;
-}
+const PgStore = connectPgSimple(session);
 
-// Where sessions are kept: the `session` table (migration 0100), through a small pool of
-// their own, so a page's queries never wait behind session reads or the other way round (a
-// session read or write is one short query: half as many connections as the pages' pool is
-// plenty), and the in-memory copies (lib/session/cache.ts), which every read and write here
-// keeps up to date.
-export class SessionStorage {
+type StoreCallback = (error?: unknown) => void;
+
+// connect-pg-simple writes every save as an upsert. A request that read a session before it
+// ended (signed out in another tab, ended by a password change, expired) would then write it
+// back at the end of the request, and its user would be signed in again. So a session this
+// store read is only ever updated, never inserted again: once its row is gone, it stays gone.
+// Only a session express-session generated (a new visitor, a sign-in's new id) is inserted.
+export class SessionStore extends PgStore {
   readonly pool: pg.Pool;
-  readonly cache: SessionCache;
-  private pruneTimer: NodeJS.Timeout | undefined;
+  readonly #ttlSeconds: number;
+  // The sessions read from the store (express-session builds them with createSession).
+  readonly #read = new WeakSet<object>();
 
-  constructor(databaseUrl: string, logger: Logger, pagesPoolSize: number) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: Math.ceil(pagesPoolSize / 2), connectionTimeoutMillis: 5000 });
-    this.pool.on('error', (error) => logger.warn({ err: error }, 'session pool connection lost'));
-    this.cache = new SessionCache(databaseUrl, logger);
-    void this.cache.start();
+  constructor(pool: pg.Pool, options: { ttlSeconds: number; pruneEverySeconds: number | false; logger: Logger }) {
+    super({
+      pool,
+      tableName: 'session',
+      // The table comes from a migration: connect-pg-simple's own creation races.
+      createTableIfMissing: false,
+      // A plain page view writes nothing; the idle clock (lib/session/session.ts) changes the
+      // session at most once a minute, and a changed session is saved like any other.
+      disableTouch: true,
+      ttl: options.ttlSeconds,
+      pruneSessionInterval: options.pruneEverySeconds,
+      errorLog: (...args: unknown[]) => options.logger.warn({ store: args.map(String).join(' ') }, 'session store'),
+    });
+    this.pool = pool;
+    this.#ttlSeconds = options.ttlSeconds;
   }
 
-  // The session as last stored, or undefined when there is none (never was, ended, expired).
-  async read(sid: string): Promise<StoredSession | undefined> {
-    const ticket = this.cache.begin(sid);
-    let stored: StoredSession | undefined;
-    try {
-      // As text: the very JSON written, so what the cache keeps matches the database's digest.
-      const result = await this.pool.query<{ sess: string }>('SELECT sess::text AS sess FROM session WHERE sid = $1 AND expire >= localtimestamp', [sid]);
-      const json = result.rows[0]?.sess;
-      if (json !== undefined) stored = { json, data: JSON.parse(json) as Record<string, unknown> };
-      return stored;
-    } finally {
-      this.cache.finish(ticket, stored && { json: stored.json, rev: stored.data.rev });
+  override createSession(req: Request, data: session.SessionData): session.Session & session.SessionData {
+    const created = super.createSession(req, data);
+    this.#read.add(created);
+    return created;
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: StoreCallback): void {
+    if (!this.#read.has(data)) {
+      super.set(sid, data, (error?: unknown) => {
+        // Stored now: a second save in the same request is an update like any other.
+        if (!error) this.#read.add(data);
+        callback?.(error);
+      });
+      return;
     }
+    const expire = Math.ceil(Date.now() / 1000 + this.#ttlSeconds);
+    this.pool
+      .query('UPDATE session SET sess = $2, expire = to_timestamp($3) WHERE sid = $1 AND expire >= now()', [sid, JSON.stringify(data), expire])
+      .then(() => callback?.(), (error: unknown) => callback?.(error));
   }
 
-  // Stores a session for `lifetimeSeconds` from now. A session that was already stored is
-  // only ever updated, never written again: if it ended meanwhile (signed out in another tab,
-  // ended by a password change, expired), it stays ended, and this answers false.
-  async write(sid: string, json: string, rev: string, isNew: boolean, lifetimeSeconds: number): Promise<boolean> {
-    this.cache.forget(sid);
-    const ticket = this.cache.begin(sid);
-    let written = false;
-    try {
-      const result = isNew
-        ? await this.pool.query('INSERT INTO session (sid, sess, expire) VALUES ($1, $2, localtimestamp + make_interval(secs => $3))', [sid, json, lifetimeSeconds])
-        : await this.pool.query('UPDATE session SET sess = $2, expire = localtimestamp + make_interval(secs => $3) WHERE sid = $1 AND expire >= localtimestamp', [sid, json, lifetimeSeconds]);
-      written = result.rowCount === 1;
-      return written;
-    } finally {
-      this.cache.finish(ticket, written ? { json, rev } : undefined);
-    }
-  }
-
-  async remove(sid: string): Promise<void> {
-    this.cache.forget(sid);
-    await this.pool.query('DELETE FROM session WHERE sid = $1', [sid]);
-  }
-
-  // Expired rows go now and then; a read never returns one meanwhile.
-  async prune(): Promise<number> {
-    const result = await this.pool.query('DELETE FROM session WHERE expire < localtimestamp');
-    return result.rowCount ?? 0;
-  }
-
-  prunePeriodically(everyMs: number, logger: Logger): void {
-    clearInterval(this.pruneTimer);
-    this.pruneTimer = setInterval(() => {
-      this.prune().catch((error: unknown) => logger.warn({ err: error }, 'expired sessions could not be pruned'));
-    }, everyMs);
-    this.pruneTimer.unref();
-  }
-
+  // Closes the store's pruning and its pool (the app's shutdown, a test's end).
   async end(): Promise<void> {
-    clearInterval(this.pruneTimer);
-    await this.cache.stop();
+    await this.close();
     await this.pool.end();
   }
 }
 
-export function createSessionStorage(databaseUrl: string, logger: Logger, pagesPoolSize: number): SessionStorage {
-  return new SessionStorage(databaseUrl, logger, pagesPoolSize);
+// Sessions get a small pool of their own, so a page's queries never wait behind session reads
+// or the other way round: a session read or write is one short query, so half as many
+// connections as the pages' pool is plenty.
+export function createSessionStore(databaseUrl: string, logger: Logger, config: Pick<Config, 'databasePoolSize' | 'absoluteTimeoutHours' | 'env'>): SessionStore {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.ceil(config.databasePoolSize / 2), connectionTimeoutMillis: 5000 });
+  pool.on('error', (error) => logger.warn({ err: error }, 'session pool connection lost'));
+  return new SessionStore(pool, {
+    // The row outlives the absolute timeout by nothing: an older session is over anyway.
+    ttlSeconds: config.absoluteTimeoutHours * 3600,
+    // Expired rows go every 15 minutes (never in tests, which age sessions on purpose).
+    pruneEverySeconds: config.env === 'test' ? false : 15 * 60,
+    logger,
+  });
 }

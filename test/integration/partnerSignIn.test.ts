@@ -168,7 +168,7 @@ describe('partner sign-in', () => {
     for (const row of rows) {
       const sess = { ...row.sess, [field]: Date.now() - msAgo };
       if (field === 'createdAt') sess.lastSeenAt = Date.now();
-      await rewriteStoredSession(app.sessions, row.sid, sess);
+      await rewriteStoredSession(row.sid, sess);
     }
   }
 

@@ -153,7 +153,7 @@ describe('customer Portal: sign-in, sign-out and who reaches what', () => {
     await agent.get(paths.portal.home).expect(200);
     const rows = await db()('session').whereIn('sid', await sessionsOf(user.userId)).select('sid', 'sess');
     for (const row of rows) {
-      await rewriteStoredSession(t.sessions, row.sid, { ...row.sess, lastSeenAt: Date.now() - 31 * 60_000 });
+      await rewriteStoredSession(row.sid, { ...row.sess, lastSeenAt: Date.now() - 31 * 60_000 });
     }
     const res = await agent.get(paths.portal.home).expect(303);
     expect(res.headers.location).to.match(/^\/portal\/sign-in/);

@@ -1,10 +1,11 @@
 // The session layer's own promises (lib/session/session.ts, lib/session/store.ts), beyond what the
-// sign-in, cache and redirect tests show: cookies it does not trust, a session ended
+// sign-in and redirect tests show: cookies it does not trust, a session ended
 // elsewhere staying ended, the store's contract, and a session that cannot be stored.
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
-import { REVISION_COOKIE, SESSION_COOKIE } from '../../lib/session/session.ts';
+import type { Request } from 'express';
+import { SESSION_COOKIE } from '../../lib/session/session.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, csrfTokenFrom, rewriteStoredSession, sessionIdFrom, type TestApp, type TestPartner } from '../support/app.ts';
 
@@ -63,11 +64,10 @@ describe('sessions', () => {
       .send({ email: partner.email, password: partner.password, _csrf: csrfTokenFrom(page.text) })
       .expect(303);
     const names = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split('=')[0]);
-    expect(names.sort()).to.deep.equal([REVISION_COOKIE, SESSION_COOKIE].sort());
+    expect(names).to.deep.equal([SESSION_COOKIE]);
     const sid = sessionIdFrom(res.headers['set-cookie'])!;
-    const stored = (await db()('session').where({ sid }).first('sess')).sess as { rev: string; createdAt: number };
+    const stored = (await db()('session').where({ sid }).first('sess')).sess as { createdAt: number };
     expect(stored.createdAt, 'the clock started').to.be.a('number');
-    expect(cookiesOf(res.headers['set-cookie'])).to.include(`${REVISION_COOKIE}=${stored.rev}`);
   });
 
   it('finds its cookie among others, whatever their names end with', async () => {
@@ -85,29 +85,54 @@ describe('sessions', () => {
     expect(Number((await db()('session').count({ n: '*' }))[0].n)).to.equal(before);
   });
 
-  it('keeps a session ended elsewhere ended: the store updates a stored session, never writes it again', async () => {
-    const storage = t.sessions;
+  // A session as express-session holds it after reading it from the store.
+  function readSession(sid: string, data: object) {
+    const req = { sessionID: sid } as unknown as Request;
+    return t.sessions.createSession(req, { cookie: { originalMaxAge: null, path: '/', httpOnly: true }, ...data } as never);
+  }
+  const storeSet = (sid: string, data: object) => new Promise<void>((resolve, reject) => t.sessions.set(sid, data as never, (e) => (e ? reject(e) : resolve())));
+  const storeGet = (sid: string) => new Promise<unknown>((resolve, reject) => t.sessions.get(sid, (e, s) => (e ? reject(e) : resolve(s ?? undefined))));
+
+  it('keeps a session ended elsewhere ended: a session read from the store is only updated, never written again', async () => {
     const sid = 'ended-elsewhere-test-session-0001';
-    const json = JSON.stringify({ rev: 'r1', flash: { kind: 'info', text: 'first' } });
-    expect(await storage.write(sid, json, 'r1', true, 3600)).to.equal(true);
-    expect((await storage.read(sid))?.data).to.deep.equal({ rev: 'r1', flash: { kind: 'info', text: 'first' } });
-    // Signed out in another tab, meanwhile.
-    await storage.remove(sid);
-    expect(await storage.write(sid, JSON.stringify({ rev: 'r2' }), 'r2', false, 3600)).to.equal(false);
-    expect(await storage.read(sid)).to.equal(undefined);
+    // A new session (express-session generated it) is inserted.
+    await storeSet(sid, { cookie: { originalMaxAge: null, path: '/' }, flash: { kind: 'info', text: 'first' } });
+    expect(await storeGet(sid)).to.deep.include({ flash: { kind: 'info', text: 'first' } });
+    // A request reads it; its changes are saved as an update.
+    const session = readSession(sid, { flash: { kind: 'info', text: 'second' } });
+    await storeSet(sid, session);
+    expect(await storeGet(sid)).to.deep.include({ flash: { kind: 'info', text: 'second' } });
+    // Signed out in another tab meanwhile: the request's save brings nothing back.
+    await db()('session').where({ sid }).delete();
+    await storeSet(sid, session);
+    expect(await storeGet(sid)).to.equal(undefined);
     expect(await db()('session').where({ sid }).first()).to.equal(undefined);
   });
 
-  it('does not read a session past its expiry, and prunes it', async () => {
-    const storage = t.sessions;
+  it('does not read a session past its expiry, nor write it back, and prunes it', async () => {
     const sid = 'expired-test-session-0001';
-    await storage.write(sid, JSON.stringify({ rev: 'r1' }), 'r1', true, 3600);
+    await storeSet(sid, { cookie: { originalMaxAge: null, path: '/' } });
+    const session = readSession(sid, {});
     await db()('session').where({ sid }).update({ expire: db().raw(`localtimestamp - interval '1 second'`) });
-    expect(await storage.read(sid)).to.equal(undefined);
+    expect(await storeGet(sid)).to.equal(undefined);
     // Nor is an expired row brought back by a request that read it before it expired.
-    expect(await storage.write(sid, JSON.stringify({ rev: 'r2' }), 'r2', false, 3600)).to.equal(false);
-    expect(await storage.prune()).to.be.at.least(1);
+    await storeSet(sid, session);
+    expect(await storeGet(sid)).to.equal(undefined);
+    await new Promise<void>((resolve, reject) => t.sessions.pruneSessions((e: unknown) => (e ? reject(e) : resolve())));
     expect(await db()('session').where({ sid }).first()).to.equal(undefined);
+  });
+
+  it('writes nothing for a signed-in page view', async () => {
+    const cookies = await signedInCookies(t, partner);
+    const sid = sessionIdFrom(cookies)!;
+    // The first page stores its form's CSRF secret; after that, views store nothing.
+    await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
+    const before = await db()('session').where({ sid }).first('sess', 'expire');
+    for (let i = 0; i < 3; i += 1) {
+      const res = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
+      expect(res.headers['set-cookie'], 'no cookie sent again').to.equal(undefined);
+    }
+    expect(await db()('session').where({ sid }).first('sess', 'expire')).to.deep.equal(before);
   });
 
   it('answers the 503 page, not the page, when a changed session cannot be stored, and keeps what was stored', async () => {
@@ -147,7 +172,7 @@ describe('sessions', () => {
 
   it('stores nothing of a sign-in whose session could not be stored, and says so', async () => {
     const page = await supertest(t.app).get(paths.partner.signIn).expect(200);
-    const restore = failSessionStatements('INSERT INTO session');
+    const restore = failSessionStatements('INSERT INTO "session"');
     let res: supertest.Response;
     try {
       res = await supertest(t.app)
@@ -173,23 +198,9 @@ describe('sessions', () => {
     const stored = (await db()('session').where({ sid }).first('sess')).sess as Record<string, unknown>;
     delete stored.createdAt;
     delete stored.lastSeenAt;
-    await rewriteStoredSession(t.sessions, sid, stored);
+    await rewriteStoredSession(sid, stored);
     const res = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(303);
     expect(res.headers.location).to.match(new RegExp(`^${paths.partner.signIn}`));
     expect(await db()('session').where({ sid }).first()).to.equal(undefined);
-  });
-
-  it('gives a browser that presents an old revision the current one', async () => {
-    let cookies = await signedInCookies(t, partner);
-    // The first page after sign-in stores the session once more (its first form's CSRF secret).
-    const first = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
-    cookies = `${cookies.split('; ').filter((c) => c.startsWith(`${SESSION_COOKIE}=`))[0]}; ${cookiesOf(first.headers['set-cookie'])}`;
-    const stale = cookies.replace(new RegExp(`${REVISION_COOKIE}=[^;]*`), `${REVISION_COOKIE}=an-old-revision`);
-    const res = await supertest(t.app).get(paths.partner.accounts).set('Cookie', stale).expect(200);
-    const rev = ((await db()('session').where({ sid: sessionIdFrom(cookies) }).first('sess')).sess as { rev: string }).rev;
-    expect(([] as string[]).concat(res.headers['set-cookie'] ?? [])).to.satisfy((set: string[]) => set.some((c) => c.startsWith(`${REVISION_COOKIE}=${rev};`)));
-    // With it, the page comes from memory: no cookie to correct.
-    const again = await supertest(t.app).get(paths.partner.accounts).set('Cookie', cookies).expect(200);
-    expect(again.headers['set-cookie']).to.equal(undefined);
   });
 });

@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../lib/boot/config.ts';
 import { createLogger } from '../../lib/boot/logger.ts';
-import { createSessionStorage, SESSION_COOKIE, type SessionStorage } from '../../lib/session/session.ts';
+import { createSessionStore, SESSION_COOKIE, type SessionStore } from '../../lib/session/session.ts';
 import { hashSecret } from '../../lib/auth/passwords.ts';
 import { createApp } from '../../app.ts';
 import { createHttpServer } from '../../lib/http/server.ts';
@@ -18,7 +18,7 @@ import { eventually } from './eventually.ts';
 export interface TestApp {
   app: Express;
   config: Config;
-  sessions: SessionStorage;
+  sessions: SessionStore;
   close(): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function buildTestApp(env: Record<string, string> = {}, logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')): TestApp {
   const config = testConfig(env);
   const { db, url } = testDatabase();
-  const sessions = createSessionStorage(url, logger, config.databasePoolSize);
+  const sessions = createSessionStore(url, logger, config);
   const app = createApp({ config, db, logger, sessions });
   return { app, config, sessions, close: () => sessions.end() };
 }
@@ -55,11 +55,9 @@ export async function listen(app: Express): Promise<{ url: string; close(): Prom
   };
 }
 
-// Rewrites a stored session by hand (to age it, say), and waits until the app has dropped its
-// copy, as the database's announcement of the change reaches it (lib/session/cache.ts).
-export async function rewriteStoredSession(sessions: SessionStorage, sid: string, sess: object): Promise<void> {
+// Rewrites a stored session by hand (to age it, say).
+export async function rewriteStoredSession(sid: string, sess: object): Promise<void> {
   await testDatabase().db('session').where({ sid }).update({ sess: JSON.stringify(sess) });
-  await eventually(() => !sessions.cache.holds(sid), 5000, 'the app to drop its copy of a session changed in the database');
 }
 
 // The session id in a Set-Cookie header (or a Cookie value): the cookie is "s:<sid>.<signature>".

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../../lib/boot/config.ts';
 import { createLogger } from '../../../lib/boot/logger.ts';
 import { createKnex } from '../../../lib/db/database.ts';
-import { createSessionStorage } from '../../../lib/session/session.ts';
+import { createSessionStore } from '../../../lib/session/session.ts';
 import { createApp } from '../../../app.ts';
 import { listen } from '../../support/app.ts';
 
@@ -27,7 +27,7 @@ export async function serveAppOn(databaseUrl: string, env: Record<string, string
   });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const db = createKnex(databaseUrl, config.databasePoolSize, logger);
-  const sessions = createSessionStorage(databaseUrl, logger, config.databasePoolSize);
+  const sessions = createSessionStore(databaseUrl, logger, config);
   const app = createApp({ config, db, logger, sessions });
   const server = await listen(app);
   return {
