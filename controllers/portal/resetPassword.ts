@@ -3,9 +3,9 @@ import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
 import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
 import { endSessionsOfUser } from '../../models/sessions.ts';
-import { recordSignInSuccess } from '../../lib/auth/signInThrottle.ts';
+import { signInSucceeded } from '../../lib/auth/signInThrottle.ts';
 import { checkLimit, recordHit, type Limit } from '../../models/rateLimits.ts';
-import { countUnknownLink, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
+import { linkWasKnown, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
 import { findCustomerUser } from '../../models/customerUsers.ts';
 import { checkResetAnswer, completePasswordReset, findPasswordReset, spendPasswordReset, type PasswordReset } from '../../models/passwordResets.ts';
 import { readResetAnswer } from '../../validators/portal.ts';
@@ -50,9 +50,9 @@ function renderNewPassword(res: Response, status: number, token: string, problem
 // instead of it. The session remembers the answer for this link only.
 async function openReset(deps: RouterDeps, req: Request, res: Response): Promise<{ token: string; reset: PasswordReset; answered: boolean } | undefined> {
   const token = tokenFrom(req);
-  await refuseIfGuessing(deps.db, req);
+  const place = await refuseIfGuessing(deps.db, req);
   const reset = await findPasswordReset(deps.db, token);
-  if (!reset) await countUnknownLink(deps.db, req);
+  if (reset) await linkWasKnown(deps.db, place);
   if (!reset || reset.state !== 'valid') {
     renderLinkProblem(req, res, reset?.state === 'expired' ? 'expired' : 'no_longer_works');
     return undefined;
@@ -101,7 +101,7 @@ export function post(deps: RouterDeps): RequestHandler {
     // Every session of this customer ends; only a session of theirs making this request stays.
     await endSessionsOfUser(deps.db, result.user.key, req.user?.key === result.user.key ? req.sessionID : undefined);
     // Whoever answered the emailed link and the question is the owner: earlier sign-in failures no longer count.
-    await recordSignInSuccess(deps.db, 'customer', result.user.email.toLowerCase());
+    await signInSucceeded(deps.db, 'customer', result.user.email.toLowerCase());
     req.session.flash = { kind: 'success', text: 'Your password has been changed. Sign in with your new password.' };
     res.redirect(303, paths.portal.signIn);
   };

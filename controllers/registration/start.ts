@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { countUnknownLink, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
+import { linkWasKnown, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
 import { findInvitationByToken } from '../../models/registration.ts';
 import { beginJourney, dueStep, findJourney, renderLinkState, stepUrl } from './journey.ts';
 
@@ -9,12 +9,10 @@ import { beginJourney, dueStep, findJourney, renderLinkState, stepUrl } from './
 export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const token = typeof req.params.token === 'string' ? req.params.token : '';
-    await refuseIfGuessing(deps.db, req);
+    const place = await refuseIfGuessing(deps.db, req);
     const invitation = await findInvitationByToken(deps.db, token);
-    if (!invitation) {
-      await countUnknownLink(deps.db, req);
-      return renderLinkState(res, 'no_longer_works');
-    }
+    if (!invitation) return renderLinkState(res, 'no_longer_works');
+    await linkWasKnown(deps.db, place);
     if (invitation.state === 'expired') {
       return renderLinkState(res, 'expired', { journeyId: beginJourney(req, invitation.invitationId) });
     }

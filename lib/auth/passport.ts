@@ -3,7 +3,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import type { Knex } from 'knex';
 import type { Request, RequestHandler, Response } from 'express';
 import { verifyAgainstNothing, verifySecret } from './passwords.ts';
-import { recordSignInFailure, recordSignInSuccess, signInPausedMessage, type SignInScope } from './signInThrottle.ts';
+import { beginSignInAttempt, signInSucceeded, type SignInScope } from './signInThrottle.ts';
 import { SESSION_COOKIE, startSessionClock } from '../session/session.ts';
 import { paths } from '../paths.ts';
 
@@ -47,15 +47,14 @@ function localStrategy(db: Knex, scope: SignInScope, find: FindSignInCandidate, 
       const address = req.ip ?? 'unknown';
       (async () => {
         const normalisedEmail = email.trim().toLowerCase();
-        const paused = await signInPausedMessage(db, scope, normalisedEmail, address);
-        if (paused) return done(null, false, { message: paused });
+        // The attempt's places are taken before the password is checked, so attempts sent at
+        // once cannot all pass a count that none of them has joined yet.
+        const attempt = await beginSignInAttempt(db, scope, normalisedEmail, address);
+        if ('paused' in attempt) return done(null, false, { message: attempt.paused });
         const candidate = await find(db, normalisedEmail);
         const valid = candidate ? await verifySecret(password, candidate.passwordHash) : await verifyAgainstNothing(password);
-        if (!candidate || !valid) {
-          await recordSignInFailure(db, scope, normalisedEmail, address);
-          return done(null, false, { message: WRONG_CREDENTIALS });
-        }
-        await recordSignInSuccess(db, scope, normalisedEmail);
+        if (!candidate || !valid) return done(null, false, { message: WRONG_CREDENTIALS });
+        await signInSucceeded(db, scope, normalisedEmail, attempt);
         await onSuccess(req, candidate.user);
         return done(null, candidate.user);
       })().catch(done);
