@@ -1,3 +1,5 @@
+import ejs from 'ejs';
+
 // The developer mailbox shows an email's HTML part inside one of our pages (the CSP allows
 // no frame). So the markup is rebuilt from an allow-list, never passed through: text is
 // re-escaped, only plain structural tags survive, the only attribute kept is an http(s) or
@@ -15,11 +17,8 @@ const DROPPED_WITH_CONTENT = new Set([
 ]);
 const LINK_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+// The one HTML escaper, the same as the pages' and the emails': EJS's own.
+const escapeHtml = ejs.escapeXML;
 
 // Enough entity decoding to read an href as a browser would; anything left undecoded only
 // makes the address unparseable, and then it is dropped.
@@ -45,9 +44,16 @@ export function safeHref(raw: string): string | undefined {
   return safeUrl(decodeEntities(raw));
 }
 
-// Text between tags: entity references stay (they can only ever be text), a bare & or > is escaped.
+// Text between tags: entity references stay (they can only ever be text), the rest is escaped.
+const ENTITY_REFERENCE = /&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/gi;
 function escapeText(text: string): string {
-  return text.replace(/&(?!(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);)/gi, '&amp;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(ENTITY_REFERENCE)) {
+    out += escapeHtml(text.slice(last, match.index)) + match[0];
+    last = match.index + match[0].length;
+  }
+  return out + escapeHtml(text.slice(last));
 }
 
 function hrefOf(attributes: string): string | undefined {

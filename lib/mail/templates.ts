@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Config } from '../boot/config.ts';
 import { EMAIL_TEMPLATES, type EmailTemplate } from '../../models/outbox.ts';
-import { projectRoot } from '../boot/projectRoot.ts';
 import * as format from '../views/format.ts';
-import { renderTemplate } from '../views/templates.ts';
+import { renderTemplate, viewsDirectory } from '../views/templates.ts';
 
 // Each email is a folder in views/emails/ with subject.ejs, html.ejs and text.ejs, all
 // rendered from the same data, with the brand and the app's address.
@@ -14,7 +13,25 @@ export interface RenderedEmail {
   text: string;
 }
 
-const emailsDirectory = path.join(projectRoot, 'views', 'emails');
+const emailsDirectory = path.join(viewsDirectory, 'emails');
+
+// What each email's templates read from its data (besides the brand and `format`, given
+// here). An email missing one of them is never rendered, so never sent: a reset email
+// without its link must not go out. A test holds this list to the templates' first lines.
+export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
+  'registration-invitation': [
+    'accountName',
+    'partnerName',
+    'productName',
+    'planName',
+    'registrationUrl',
+    'expiresAt',
+    'downloadUrlWindows',
+    'downloadUrlMac',
+    'keyCode',
+  ],
+  'password-reset': ['name', 'resetUrl', 'expiresAt'],
+};
 
 // Subject and plain text are not HTML: what they are given is printed as it is.
 const asIs = (value: unknown) => (value == null ? '' : String(value));
@@ -38,13 +55,16 @@ export async function renderEmail(
   context: Pick<Config, 'brandName' | 'appUrl'>,
 ): Promise<RenderedEmail> {
   if (!isEmailTemplate(template)) throw new Error(`Unknown email template "${template}"`);
+  const missing = EMAIL_DATA[template].filter((name) => data[name] === undefined || data[name] === null);
+  if (missing.length) throw new Error(`Email ${template}: no value for ${missing.map((name) => `"${name}"`).join(', ')}`);
   checkLinks(data);
   const locals = { ...data, brandName: context.brandName, appUrl: context.appUrl, format };
   const file = (part: string) => path.join(emailsDirectory, template, `${part}.ejs`);
-  const options = { root: emailsDirectory, requireAll: true };
-  const subject = renderTemplate(file('subject'), locals, { ...options, escape: asIs });
-  const html = renderTemplate(file('html'), locals, options);
-  const text = renderTemplate(file('text'), locals, { ...options, escape: asIs });
+  const [subject, html, text] = await Promise.all([
+    renderTemplate(file('subject'), locals, { escape: asIs }),
+    renderTemplate(file('html'), locals),
+    renderTemplate(file('text'), locals, { escape: asIs }),
+  ]);
   return {
     // One line: a line break in a header would start another header.
     subject: subject.replace(/\s+/g, ' ').trim(),

@@ -1,12 +1,11 @@
 import path from 'node:path';
+import ejs from 'ejs';
 import type { Express } from 'express';
 import type { Config } from '../boot/config.ts';
 import { paths } from '../paths.ts';
-import { projectRoot } from '../boot/projectRoot.ts';
 import * as format from './format.ts';
-import { renderTemplate } from './templates.ts';
+import { ejsOptions, viewsDirectory } from './templates.ts';
 
-const viewsDirectory = path.join(projectRoot, 'views');
 const layoutFile = path.join(viewsDirectory, 'layout.ejs');
 
 type RenderCallback = (error: Error | null, html?: string) => void;
@@ -15,15 +14,11 @@ type RenderCallback = (error: Error | null, html?: string) => void;
 // A view rendered with `layout: false` (an email part, a CSV) stands alone.
 // `cache` is set by Express when the view cache is on (production).
 function renderWithLayout(file: string, options: Record<string, unknown>, callback: RenderCallback): void {
-  let html: string;
-  try {
-    const renderOptions = { root: viewsDirectory, cache: options.cache === true, trimLines: true };
-    const body = renderTemplate(file, options, renderOptions);
-    html = options.layout === false ? body : renderTemplate(layoutFile, { ...options, body }, renderOptions);
-  } catch (error) {
-    return callback(error as Error);
-  }
-  callback(null, html);
+  const pageOptions = ejsOptions({ cache: options.cache === true, trimLines: true });
+  ejs.renderFile(file, options, pageOptions, (error, body) => {
+    if (error || options.layout === false) return callback(error, body);
+    ejs.renderFile(layoutFile, { ...options, body }, pageOptions, callback);
+  });
 }
 
 export function setUpViews(app: Express, config: Config): void {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import ejs from 'ejs';
 import { linkifyText, safeHref, sanitizeEmailHtml } from '../../lib/mail/preview.ts';
 
 describe('email preview for the developer mailbox', () => {
@@ -22,7 +23,7 @@ describe('email preview for the developer mailbox', () => {
   });
 
   it('keeps text as text: a stray < or an attribute-looking string cannot become markup', () => {
-    expect(sanitizeEmailHtml('1 < 2 & 3 > 2 "q" &lt;b&gt;')).to.equal('1 &lt; 2 &amp; 3 &gt; 2 &quot;q&quot; &lt;b&gt;');
+    expect(sanitizeEmailHtml(`1 < 2 & 3 > 2 "q" 'r' &lt;b&gt;`)).to.equal('1 &lt; 2 &amp; 3 &gt; 2 &#34;q&#34; &#39;r&#39; &lt;b&gt;');
     expect(sanitizeEmailHtml('<p title="a>b">x</p><!-- <script>alert(1)</script> -->y')).to.equal('<p>x</p>y');
     expect(sanitizeEmailHtml('<a href="https://a.example/"onmouseover="alert(1)">x</a>')).to.equal(
       '<a href="https://a.example/" rel="noopener noreferrer">x</a>',
@@ -42,5 +43,11 @@ describe('email preview for the developer mailbox', () => {
       'Open <a href="https://a.example/r?x=1&amp;y=2" rel="noopener noreferrer">https://a.example/r?x=1&amp;y=2</a>. &lt;b&gt;now&lt;/b&gt;',
     );
     expect(linkifyText('javascript:alert(1)')).to.equal('javascript:alert(1)');
+  });
+
+  it('escapes text exactly as the pages and the emails do (EJS’s escapeXML)', () => {
+    const text = `Tom & "Jerry" <i>'s</i>`;
+    expect(linkifyText(text)).to.equal(ejs.escapeXML(text));
+    expect(sanitizeEmailHtml(`<p>${text.replace(/[<>]/g, '')}</p>`)).to.equal(`<p>${ejs.escapeXML(text.replace(/[<>]/g, ''))}</p>`);
   });
 });

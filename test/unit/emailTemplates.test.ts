@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
-import { renderEmail } from '../../lib/mail/templates.ts';
+import { EMAIL_DATA, renderEmail } from '../../lib/mail/templates.ts';
+import { viewsDirectory } from '../../lib/views/templates.ts';
 
 const context = { brandName: 'Northstar Backup', appUrl: 'https://portal.example.com' };
 
@@ -71,5 +74,17 @@ describe('email templates', () => {
     let error: unknown;
     await renderEmail('password-reset', { name: 'x', expiresAt: '2026-12-01T08:00:00Z' }, context).catch((e) => (error = e));
     expect(String(error)).to.match(/no value for "resetUrl"/);
+  });
+
+  it('requires exactly the data its templates declare on their first line, besides the brand and format', () => {
+    for (const [template, required] of Object.entries(EMAIL_DATA)) {
+      const declared = new Set<string>();
+      for (const part of ['subject', 'html', 'text']) {
+        const text = fs.readFileSync(path.join(viewsDirectory, 'emails', template, `${part}.ejs`), 'utf8');
+        const names = /^<% const \{ (.*) \} = locals; -%>\n/.exec(text)?.[1].split(', ') ?? [];
+        for (const name of names) declared.add(name);
+      }
+      expect([...declared].filter((name) => name !== 'brandName' && name !== 'format'), template).to.have.members([...required]);
+    }
   });
 });
