@@ -111,7 +111,6 @@ export async function placePurchase(
         computers: input.computers,
         termYears: input.termYears,
         administrator: input.administrator,
-        keyCode,
       },
     });
     if (input.administrator === 'customer') await issueInvitation(trx, accountId, context.config);

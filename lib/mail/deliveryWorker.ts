@@ -6,16 +6,28 @@ import type { Logger } from '../boot/logger.ts';
 import { renderEmail, type RenderedEmail } from './templates.ts';
 import { describeSendError, isPermanentRejection, type Mailer } from './transport.ts';
 import { pruneHits } from '../../models/rateLimits.ts';
+import {
+  claimEmails,
+  makeWaitingEmailsDue,
+  recordEmailFailure,
+  recordEmailSent,
+  releaseEmailClaims,
+  type ClaimedEmail,
+  type ClaimKind,
+  type FailureOutcome,
+} from '../../models/outbox.ts';
 
-// Delivers the outbox. Each round claims a few due rows (FOR UPDATE SKIP LOCKED, then a
-// claim with an expiry, so two workers never hold one row and a crashed worker's rows come
-// back), renders them, sends them, and records the outcome on the row:
-// - sent: sent_at and the SMTP message id;
+// Delivers the outbox. Each round claims a few due rows (models/outbox.ts: FOR UPDATE SKIP
+// LOCKED, then a claim with an expiry, so two workers never hold one row and a crashed
+// worker's rows come back), renders them, sends them, and records the outcome on the row:
+// - sent: sent_at and the SMTP message id, and nothing of what the email said (its data
+//   held the link and the key code);
 // - a 4xx, a dropped connection or anything else that may pass later: still pending, with
 //   the error and the next attempt after an exponential backoff; after maxAttempts, dead;
-// - a 5xx refusal of the recipient or the message: failed, never tried again.
-// Without a mailer (no SMTP_URL, development) a row is rendered, kept for the developer
-// mailbox and marked sent with no SMTP message id.
+// - a 5xx refusal of the recipient or the message: failed, never tried again (and, like
+//   dead, its content dropped).
+// Without a mailer (no SMTP_URL, development) a row is rendered, kept whole for the
+// developer mailbox and marked sent with no SMTP message id.
 
 export interface DeliveryWorkerOptions {
   pollIntervalMs: number;
@@ -67,15 +79,6 @@ export interface DeliveryWorker {
   runOnce(): Promise<number>;
 }
 
-interface ClaimedEmail {
-  id: number;
-  idempotency_key: string;
-  recipient: string;
-  template: string;
-  data: Record<string, unknown>;
-  attempts: number;
-}
-
 // One plain address: a recipient with a comma or a name in it could reach someone else.
 const SINGLE_ADDRESS = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+$/;
 
@@ -108,68 +111,33 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
 
   const claimSeconds = o.claimTtlMs / 1000;
 
-  // Claims up to `limit` rows matching `where`, in one statement: rows another worker holds
-  // are skipped, and a row's claim is re-checked on its newest version, so it is taken once.
-  async function claim(where: string, limit: number): Promise<ClaimedEmail[]> {
-    const { rows } = await db.raw<{ rows: ClaimedEmail[] }>(
-      `WITH due AS (
-         SELECT id FROM outbox_emails
-          WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until < now()) AND ${where}
-          ORDER BY next_attempt_at, id
-          LIMIT ?
-          FOR UPDATE SKIP LOCKED
-       )
-       UPDATE outbox_emails e
-          SET claimed_until = now() + make_interval(secs => ?), claimed_by = ?
-         FROM due
-        WHERE e.id = due.id
-       RETURNING e.id, e.idempotency_key, e.recipient, e.template, e.data, e.attempts`,
-      [limit, claimSeconds, o.workerId],
-    );
-    return rows;
+  function claim(kind: ClaimKind, limit: number): Promise<ClaimedEmail[]> {
+    return claimEmails(db, kind, { limit, claimSeconds, workerId: o.workerId });
   }
-
-  // Every outcome is written only while this worker still holds the claim.
-  function ours(id: number) {
-    return db('outbox_emails').where({ id, claimed_by: o.workerId, status: 'pending' });
-  }
-
-  const released = { claimed_until: null, claimed_by: null };
 
   async function recordSent(email: ClaimedEmail, rendered: RenderedEmail, messageId: string | null): Promise<void> {
-    const updated = await ours(email.id).update({
-      ...rendered,
-      ...released,
-      status: 'sent',
-      sent_at: db.fn.now(),
-      smtp_message_id: messageId,
-      attempts: db.raw('attempts + 1'),
-    });
-    if (!updated) log.warn({ emailId: email.id }, 'email sent after its claim was lost');
+    // Only the developer mailbox (no mailer) keeps what the email said.
+    const recorded = await recordEmailSent(db, email.id, o.workerId, { messageId, keptForDeveloperMailbox: mailer ? undefined : rendered });
+    if (!recorded) log.warn({ emailId: email.id }, 'email sent after its claim was lost');
   }
 
-  async function recordFailure(email: ClaimedEmail, rendered: RenderedEmail | undefined, error: unknown, probe: boolean, lastError = describeSendError(error)): Promise<void> {
+  async function recordFailure(email: ClaimedEmail, error: unknown, probe: boolean, lastError = describeSendError(error)): Promise<void> {
     const attempts = email.attempts + 1;
-    let outcome: Record<string, unknown>;
+    let outcome: FailureOutcome;
     if (isPermanentRejection(error)) {
-      outcome = { status: 'failed', attempts };
+      outcome = { kind: 'failed', attempts };
       log.warn({ emailId: email.id, error: lastError }, 'email refused for good');
     } else if (probe) {
-      // A probe that fails changes nothing but the error: the row keeps its own schedule.
-      outcome = {};
+      outcome = { kind: 'probe' };
     } else if (attempts >= o.maxAttempts) {
-      outcome = { status: 'dead', attempts };
+      outcome = { kind: 'dead', attempts };
       log.error({ emailId: email.id, attempts, error: lastError }, 'email given up after its last attempt');
     } else {
-      const delaySeconds = retryDelayMs(attempts, o.backoffBaseMs, o.backoffCapMs) / 1000;
-      outcome = { attempts, next_attempt_at: db.raw('now() + make_interval(secs => ?)', [delaySeconds]) };
-      log.warn({ emailId: email.id, attempts, retryInSeconds: delaySeconds, error: lastError }, 'email not delivered yet');
+      const retryInSeconds = retryDelayMs(attempts, o.backoffBaseMs, o.backoffCapMs) / 1000;
+      outcome = { kind: 'retry', attempts, retryInSeconds };
+      log.warn({ emailId: email.id, attempts, retryInSeconds, error: lastError }, 'email not delivered yet');
     }
-    await ours(email.id).update({ ...(rendered ?? {}), ...outcome, ...released, last_error: lastError });
-  }
-
-  async function release(ids: number[]): Promise<void> {
-    if (ids.length) await db('outbox_emails').whereIn('id', ids).andWhere({ claimed_by: o.workerId }).update(released);
+    await recordEmailFailure(db, email.id, o.workerId, outcome, lastError);
   }
 
   // Answers whether the email went out (or, without a mailer, into the developer mailbox).
@@ -181,7 +149,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
       log.error({ err: error, emailId: email.id }, 'email could not be rendered');
       // EJS puts the template's lines before the reason; the reason is what helps.
       const reason = String((error as Error).message).trim().split('\n').pop();
-      await recordFailure(email, undefined, error, probe, `Could not render the email: ${reason}`.slice(0, 500));
+      await recordFailure(email, error, probe, `Could not render the email: ${reason}`.slice(0, 500));
       return false;
     }
     if (!mailer) {
@@ -190,7 +158,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
     }
     if (!SINGLE_ADDRESS.test(email.recipient)) {
       const refusal = { permanent: true, command: 'RCPT TO', response: 'Not a single email address' };
-      await recordFailure(email, rendered, refusal, probe);
+      await recordFailure(email, refusal, probe);
       return false;
     }
     try {
@@ -201,16 +169,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
     } catch (error) {
       // Stopping: nobody knows whether the server took it; give it back without counting.
       if (abandon.signal.aborted) {
-        await release([email.id]);
+        await releaseEmailClaims(db, o.workerId, [email.id]);
         return false;
       }
-      await recordFailure(email, rendered, error, probe);
+      await recordFailure(email, error, probe);
       return false;
     }
   }
 
   async function deliverDue(): Promise<number> {
-    const batch = await claim('next_attempt_at <= now()', o.batchSize);
+    const batch = await claim('due', o.batchSize);
     await Promise.all(batch.map((email) => deliver(email)));
     return batch.length;
   }
@@ -219,13 +187,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
   async function probe(): Promise<void> {
     if (!mailer || Date.now() - lastProbe < o.probeIntervalMs) return;
     lastProbe = Date.now();
-    const [email] = await claim('attempts > 0 AND next_attempt_at > now()', 1);
+    const [email] = await claim('waiting', 1);
     if (!email || !(await deliver(email, true))) return;
-    const due = await db('outbox_emails')
-      .where({ status: 'pending' })
-      .andWhere('attempts', '>', 0)
-      .andWhere('next_attempt_at', '>', db.fn.now())
-      .update({ next_attempt_at: db.fn.now() });
+    const due = await makeWaitingEmailsDue(db);
     log.info({ emailId: email.id, nowDue: due }, 'mail server accepts mail again: retrying waiting emails now');
   }
 
@@ -293,8 +257,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps, options: Partial<
         await loop;
       }
       try {
-        const ids = await db('outbox_emails').where({ status: 'pending', claimed_by: o.workerId }).pluck('id');
-        await release(ids);
+        await releaseEmailClaims(db, o.workerId);
       } catch (error) {
         log.warn({ err: error }, 'could not give back claims; they expire on their own');
       }
