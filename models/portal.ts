@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { backupState } from './accounts.ts';
+import { backupState } from './accounts/details.ts';
 
 // What a signed-in customer sees of their own account: always found through the
 // customer account id of the session, never an id from the request.

@@ -23,7 +23,7 @@ export const RATE_LIMITS = {
   // Emailed links that do not exist, per network address (registration and reset links).
   'unknown-link-address': { max: 50, windowSeconds: 15 * MINUTE },
   // Wrong serial numbers or computer names on the registration's computer step, per invitation.
-  'registration-computer': { max: 5, windowSeconds: 30 * MINUTE },
+  'registration-computer': { max: 10, windowSeconds: 30 * MINUTE },
   // New registration links asked for from an expired one: per invitation and per address.
   'registration-new-link': { max: 3, windowSeconds: HOUR },
   'registration-new-link-address': { max: 30, windowSeconds: HOUR },
@@ -40,19 +40,37 @@ export const RATE_LIMITS = {
 
 export type LimitName = keyof typeof RATE_LIMITS;
 
-// A place taken (its hit, to give back if the attempt turns out not to count), or a full limit.
-export type Place = { taken: true; hitId: number } | { taken: false; retryAfterSeconds: number };
+// A place taken (its hit, to give back if the attempt turns out not to count, and how many
+// places are left after it), or a full limit.
+export type Place = { taken: true; hitId: number; placesLeft: number } | { taken: false; retryAfterSeconds: number };
 
 // Takes a place in the limit before the work it guards, atomically (migration 0200): of any
 // number of attempts at once, at most the limit's max are given one.
 export async function takePlace(db: Knex, name: LimitName, key: string): Promise<Place> {
   const { max, windowSeconds } = RATE_LIMITS[name];
-  const result = await db.raw<{ rows: { hit_id: number | null; retry_after_seconds: number }[] }>(
-    'SELECT hit_id, retry_after_seconds FROM rate_limit_take(?, ?, ?, ?)',
+  const result = await db.raw<{ rows: { hit_id: string | null; retry_after_seconds: number; places_left: number }[] }>(
+    'SELECT hit_id, retry_after_seconds, places_left FROM rate_limit_take(?, ?, ?, ?)',
     [name, key, max, windowSeconds],
   );
   const row = result.rows[0];
-  return row.hit_id === null ? { taken: false, retryAfterSeconds: row.retry_after_seconds } : { taken: true, hitId: row.hit_id };
+  return row.hit_id === null
+    ? { taken: false, retryAfterSeconds: row.retry_after_seconds }
+    : { taken: true, hitId: Number(row.hit_id), placesLeft: row.places_left };
+}
+
+// Takes a place in each limit in turn; the first that is full gives the others back, so a
+// refused attempt counts against none of them.
+export async function takePlaces(db: Knex, wanted: [LimitName, string][]): Promise<{ taken: true; places: Place[] } | { taken: false; retryAfterSeconds: number }> {
+  const places: Place[] = [];
+  for (const [name, key] of wanted) {
+    const place = await takePlace(db, name, key);
+    if (!place.taken) {
+      for (const held of places) await givePlaceBack(db, held);
+      return { taken: false, retryAfterSeconds: place.retryAfterSeconds };
+    }
+    places.push(place);
+  }
+  return { taken: true, places };
 }
 
 // An attempt that does not count after all (a right password, a right answer) frees its place.
@@ -74,44 +92,4 @@ export async function pruneHits(db: Knex, olderThanSeconds = 24 * 3600): Promise
 export function minutesText(seconds: number): string {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
-}
-
-// The earlier, non-atomic API, while its last callers move to takePlace (removed with them).
-export interface Limit {
-  bucket: string;
-  max: number;
-  windowSeconds: number;
-}
-
-export interface LimitState {
-  limited: boolean;
-  retryAfterSeconds: number;
-}
-
-export async function checkLimit(db: Knex, limit: Limit, key: string): Promise<LimitState> {
-  const row = await db('rate_limit_hits')
-    .where({ bucket: limit.bucket, key })
-    .andWhere('hit_at', '>', db.raw(`now() - make_interval(secs => ?)`, [limit.windowSeconds]))
-    .select(db.raw('count(*)::int AS hits'), db.raw('min(hit_at) AS oldest'), db.raw('max(hit_at) AS newest'))
-    .first<{ hits: number; oldest: Date | null; newest: Date | null }>();
-  if (!row || row.hits < limit.max || !row.oldest) return { limited: false, retryAfterSeconds: 0 };
-  // The window slides: the limit lifts when enough of the oldest hits age out of it.
-  const lifts = row.oldest.getTime() + limit.windowSeconds * 1000;
-  return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil((lifts - Date.now()) / 1000)) };
-}
-
-export async function recordHit(db: Knex, limit: Limit, key: string): Promise<void> {
-  await db('rate_limit_hits').insert({ bucket: limit.bucket, key });
-}
-
-export async function clearHits(db: Knex, limit: Limit, key: string): Promise<void> {
-  await db('rate_limit_hits').where({ bucket: limit.bucket, key }).delete();
-}
-
-// Counts the hit and answers whether it went over the limit, in one step for callers
-// that limit every attempt (activations, resends) rather than only failures.
-export async function takeHit(db: Knex, limit: Limit, key: string): Promise<LimitState> {
-  const state = await checkLimit(db, limit, key);
-  if (!state.limited) await recordHit(db, limit, key);
-  return state;
 }

@@ -1,15 +1,17 @@
 // The partner's forms about existing accounts: the Accounts tab's filters (read from the
 // address bar) and the hand-over.
-import type { FieldProblems } from '../lib/forms/validation.ts';
 import { emailProblem, queryString, textField } from '../lib/forms/validation.ts';
+import { formResult, type FormResult } from '../lib/forms/result.ts';
 import type { Catalog } from '../models/catalog.ts';
 import type { Administrator } from '../models/purchases.ts';
-import { ACCOUNT_SORTS, ACCOUNT_STATUSES, PAGE_SIZES, type AccountFilters, type AccountSort, type AccountStatus } from '../models/accounts.ts';
+import { ACCOUNT_SORTS, PAGE_SIZES, type AccountFilters, type AccountSort } from '../models/accounts/filters.ts';
+import { ACCOUNT_STATUSES, type AccountStatus } from '../models/accounts/statuses.ts';
 import { ADMINISTRATORS } from './purchase.ts';
 
-export function readHandOver(body: unknown): { email: string; problems: FieldProblems } {
+// The hand-over's value is the customer's email address, where the registration email goes.
+export function readHandOver(body: unknown): FormResult<string> {
   const email = textField(body, 'email', 320);
-  return { email, problems: { email: emailProblem(email, 'customer email address') } };
+  return formResult({ email }, { email: emailProblem(email, 'customer email address') }, () => email);
 }
 
 export interface AccountListQuery {

@@ -1,30 +1,50 @@
 // The customer Portal's forms: settings and the password reset (sign-in: validators/signIn.ts).
-import type { FieldProblems } from '../lib/forms/validation.ts';
 import { emailProblem, secretField, textField } from '../lib/forms/validation.ts';
-import { ANSWER_MAX_LENGTH, readNewPassword, readSecurityQuestions } from './registration.ts';
+import { formResult, type FormResult } from '../lib/forms/result.ts';
+import type { SecurityAnswers } from '../models/customerUsers.ts';
+import { ANSWER_MAX_LENGTH, newPasswordPart, securityQuestionsPart } from './registration.ts';
 
 function currentPasswordProblem(password: string): string | undefined {
   return password === '' ? 'Enter your current password' : undefined;
 }
 
-export function readChangePassword(body: unknown, context: string[]) {
-  const currentPassword = secretField(body, 'currentPassword');
-  const { password, problems } = readNewPassword(body, context);
-  return { currentPassword, password, problems: { currentPassword: currentPasswordProblem(currentPassword), ...problems } };
+export interface PasswordChange {
+  currentPassword: string;
+  password: string;
 }
 
-export function readChangeSecurityQuestions(body: unknown, questionIds: number[]) {
+// Nothing of it is drawn back into the form: every field is a password.
+export function readChangePassword(body: unknown, context: string[]): FormResult<PasswordChange> {
   const currentPassword = secretField(body, 'currentPassword');
-  const questions = readSecurityQuestions(body, questionIds);
-  return { ...questions, currentPassword, problems: { ...questions.problems, currentPassword: currentPasswordProblem(currentPassword) } };
+  const password = newPasswordPart(body, context);
+  return formResult({}, { currentPassword: currentPasswordProblem(currentPassword), ...password.problems }, () => ({
+    currentPassword,
+    password: password.value(),
+  }));
 }
 
-export function readForgotPassword(body: unknown) {
+export interface SecurityQuestionsChange {
+  currentPassword: string;
+  answers: SecurityAnswers;
+}
+
+export function readChangeSecurityQuestions(body: unknown, questionIds: number[]): FormResult<SecurityQuestionsChange> {
+  const currentPassword = secretField(body, 'currentPassword');
+  const questions = securityQuestionsPart(body, questionIds);
+  return formResult(questions.values, { ...questions.problems, currentPassword: currentPasswordProblem(currentPassword) }, () => ({
+    currentPassword,
+    answers: questions.value(),
+  }));
+}
+
+// The value is the email address a reset link is asked for.
+export function readForgotPassword(body: unknown): FormResult<string> {
   const email = textField(body, 'email', 254);
-  return { email, problems: { email: emailProblem(email, 'email address') } as FieldProblems };
+  return formResult({ email }, { email: emailProblem(email, 'email address') }, () => email);
 }
 
-export function readResetAnswer(body: unknown) {
+// The value is the answer to the security question, as typed (answers are normalised when hashed and checked).
+export function readResetAnswer(body: unknown): FormResult<string> {
   const answer = textField(body, 'answer', ANSWER_MAX_LENGTH + 50);
-  return { answer, problems: { answer: answer === '' ? 'Enter your answer' : undefined } as FieldProblems };
+  return formResult({}, { answer: answer === '' ? 'Enter your answer' : undefined }, () => answer);
 }

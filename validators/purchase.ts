@@ -1,13 +1,13 @@
 // The partner's New purchase form.
-import type { FieldProblems } from '../lib/forms/validation.ts';
 import { emailProblem, textField } from '../lib/forms/validation.ts';
+import { formResult, type FormResult } from '../lib/forms/result.ts';
 import { TERMS_IN_YEARS, type Catalog } from '../models/catalog.ts';
 import type { Administrator, PurchaseInput } from '../models/purchases.ts';
 
 export const CUSTOMER_NAME_MAX_LENGTH = 200;
 
 // What the form holds, as typed: shown again when something is wrong.
-export interface PurchaseFormValues {
+export type PurchaseFormValues = {
   customerName: string;
   customerEmail: string;
   product: string;
@@ -15,7 +15,7 @@ export interface PurchaseFormValues {
   computers: string;
   term: string;
   administrator: string;
-}
+};
 
 // A checked purchase, waiting on the review page to be completed with its purchase key.
 export type PurchaseDraft = Omit<PurchaseInput, 'purchaseKey'>;
@@ -51,7 +51,7 @@ function computersProblem(computers: string, min: number, max: number): string |
   return undefined;
 }
 
-export function readPurchase(body: unknown, catalog: Catalog): { values: PurchaseFormValues; draft?: PurchaseDraft; problems: FieldProblems } {
+export function readPurchase(body: unknown, catalog: Catalog): FormResult<PurchaseDraft> {
   const values: PurchaseFormValues = {
     customerName: textField(body, 'customerName', 1000),
     customerEmail: textField(body, 'customerEmail', 320),
@@ -66,7 +66,7 @@ export function readPurchase(body: unknown, catalog: Catalog): { values: Purchas
   // Safe is for one computer: the field is fixed at 1, and an empty field means 1.
   if (product && product.maxComputers === 1 && values.computers === '') values.computers = '1';
 
-  const problems: FieldProblems = {
+  const problems = {
     customerName:
       values.customerName === ''
         ? 'Enter the customer name'
@@ -84,18 +84,13 @@ export function readPurchase(body: unknown, catalog: Catalog): { values: Purchas
     term: TERMS_IN_YEARS.some((t) => String(t) === values.term) ? undefined : 'Choose a term',
     administrator: ADMINISTRATORS.includes(values.administrator as Administrator) ? undefined : 'Choose who will be the account administrator',
   };
-  if (Object.values(problems).some(Boolean) || !product || !plan) return { values, problems };
-  return {
-    values,
-    problems,
-    draft: {
-      customerName: values.customerName,
-      customerEmail: values.customerEmail,
-      productId: product.id,
-      planId: plan.id,
-      computers: Number(values.computers),
-      termYears: Number(values.term),
-      administrator: values.administrator as Administrator,
-    },
-  };
+  return formResult(values, problems, () => ({
+    customerName: values.customerName,
+    customerEmail: values.customerEmail,
+    productId: product!.id,
+    planId: plan!.id,
+    computers: Number(values.computers),
+    termYears: Number(values.term),
+    administrator: values.administrator as Administrator,
+  }));
 }

@@ -1,36 +1,26 @@
 // The registration wizard's forms, and the password and security-question fields the
 // customer Portal's settings and password reset share with them.
-import type { FieldProblems } from '../lib/forms/validation.ts';
 import { secretField, textField } from '../lib/forms/validation.ts';
+import { formResult, type FormPart, type FormResult } from '../lib/forms/result.ts';
 import { contextWords, passwordProblem } from '../lib/auth/passwords.ts';
 import type { SecurityAnswers } from '../models/customerUsers.ts';
 
 export const ANSWER_MAX_LENGTH = 100;
 export const NAME_MAX_LENGTH = 100;
 
-export interface Form<Values, Result> {
-  values: Values; // what is drawn back into the form on an error: never a password
-  result: Result | undefined; // set only when there are no problems
-  problems: FieldProblems;
-}
-
-function hasProblems(problems: FieldProblems): boolean {
-  return Object.values(problems).some((p) => p !== undefined);
-}
-
 // ---- Safe, already installed: serial number or computer name ----
 
-export interface ComputerValues {
+export type ComputerValues = {
   serialNumber: string;
   computerName: string;
-}
+};
 
-export function readComputerForm(body: unknown): Form<ComputerValues, ComputerValues> {
+export function readComputerForm(body: unknown): FormResult<ComputerValues> {
   const values = { serialNumber: textField(body, 'serialNumber', 40), computerName: textField(body, 'computerName', 255) };
-  const problems: FieldProblems = {
+  const problems = {
     serialNumber: values.serialNumber === '' && values.computerName === '' ? 'Enter the serial number or the computer name' : undefined,
   };
-  return { values, problems, result: hasProblems(problems) ? undefined : values };
+  return formResult(values, problems, () => values);
 }
 
 // ---- A new password, typed twice ----
@@ -42,24 +32,30 @@ export function passwordContextFor(email: string, brandName: string, ...names: s
   return contextWords(email, brandName, ...pieces, ...names);
 }
 
-export function readNewPassword(body: unknown, context: string[], names = { password: 'password', confirm: 'confirmPassword' }) {
-  const password = secretField(body, names.password);
-  const confirm = secretField(body, names.confirm);
-  const problems: FieldProblems = {
-    [names.password]: passwordProblem(password, context),
-    [names.confirm]: confirm === '' ? 'Confirm your password' : confirm !== password ? 'The passwords do not match' : undefined,
+// Nothing of it is drawn back into the form: both fields are passwords.
+export function newPasswordPart(body: unknown, context: string[]): FormPart<string> {
+  const password = secretField(body, 'password');
+  const confirm = secretField(body, 'confirmPassword');
+  const problems = {
+    password: passwordProblem(password, context),
+    confirmPassword: confirm === '' ? 'Confirm your password' : confirm !== password ? 'The passwords do not match' : undefined,
   };
-  return { password, problems };
+  return { values: {}, problems, value: () => password };
+}
+
+export function readNewPassword(body: unknown, context: string[]): FormResult<string> {
+  const part = newPasswordPart(body, context);
+  return formResult(part.values, part.problems, part.value);
 }
 
 // ---- Two security questions, different, each with an answer ----
 
-export interface SecurityQuestionValues {
+export type SecurityQuestionValues = {
   securityQuestion1: string;
   securityAnswer1: string;
   securityQuestion2: string;
   securityAnswer2: string;
-}
+};
 
 function answerProblem(answer: string, n: 1 | 2): string | undefined {
   if (answer === '') return `Enter answer ${n}`;
@@ -67,7 +63,8 @@ function answerProblem(answer: string, n: 1 | 2): string | undefined {
   return undefined;
 }
 
-export function readSecurityQuestions(body: unknown, questionIds: number[]): Form<SecurityQuestionValues, SecurityAnswers> {
+// The answers are drawn back into the form on an error: they are not passwords.
+export function securityQuestionsPart(body: unknown, questionIds: number[]): FormPart<SecurityAnswers> {
   const values: SecurityQuestionValues = {
     securityQuestion1: textField(body, 'securityQuestion1', 10),
     securityAnswer1: textField(body, 'securityAnswer1', ANSWER_MAX_LENGTH + 50),
@@ -77,17 +74,15 @@ export function readSecurityQuestions(body: unknown, questionIds: number[]): For
   const known = (value: string) => (/^\d+$/.test(value) && questionIds.includes(Number(value)) ? Number(value) : undefined);
   const question1 = known(values.securityQuestion1);
   const question2 = known(values.securityQuestion2);
-  const problems: FieldProblems = {
+  const problems = {
     securityQuestion1: question1 === undefined ? 'Choose security question 1' : undefined,
     securityAnswer1: answerProblem(values.securityAnswer1, 1),
     securityQuestion2:
       question2 === undefined ? 'Choose security question 2' : question2 === question1 ? 'Choose a security question 2 that is different from security question 1' : undefined,
     securityAnswer2: answerProblem(values.securityAnswer2, 2),
   };
-  const result = hasProblems(problems)
-    ? undefined
-    : { question1Id: question1!, answer1: values.securityAnswer1, question2Id: question2!, answer2: values.securityAnswer2 };
-  return { values, problems, result };
+  const value = () => ({ question1Id: question1!, answer1: values.securityAnswer1, question2Id: question2!, answer2: values.securityAnswer2 });
+  return { values, problems, value };
 }
 
 // ---- Safe: account information ----
@@ -96,21 +91,19 @@ export interface AccountResult extends SecurityAnswers {
   password: string;
 }
 
-export function readAccountForm(body: unknown, questionIds: number[], context: string[]): Form<SecurityQuestionValues, AccountResult> {
-  const { password, problems: passwordProblems } = readNewPassword(body, context);
-  const questions = readSecurityQuestions(body, questionIds);
-  const problems = { ...passwordProblems, ...questions.problems };
-  const result = hasProblems(problems) ? undefined : { ...questions.result!, password };
-  return { values: questions.values, problems, result };
+export function readAccountForm(body: unknown, questionIds: number[], context: string[]): FormResult<AccountResult> {
+  const password = newPasswordPart(body, context);
+  const questions = securityQuestionsPart(body, questionIds);
+  return formResult(questions.values, { ...password.problems, ...questions.problems }, () => ({ ...questions.value(), password: password.value() }));
 }
 
 // ---- Safe Backup Pro: personal information ----
 
-export interface PersonalValues extends SecurityQuestionValues {
+export type PersonalValues = SecurityQuestionValues & {
   firstName: string;
   lastName: string;
   phone: string;
-}
+};
 
 export interface PersonalResult extends AccountResult {
   firstName: string;
@@ -134,21 +127,20 @@ export function phoneProblem(phone: string): string | undefined {
   return undefined;
 }
 
-export function readPersonalForm(body: unknown, questionIds: number[], context: string[]): Form<PersonalValues, PersonalResult> {
+export function readPersonalForm(body: unknown, questionIds: number[], context: string[]): FormResult<PersonalResult> {
   const firstName = textField(body, 'firstName', NAME_MAX_LENGTH + 50);
   const lastName = textField(body, 'lastName', NAME_MAX_LENGTH + 50);
   const phone = textField(body, 'phone', 40);
   // The names count as words a password must not contain, alongside the email's.
-  const { password, problems: passwordProblems } = readNewPassword(body, [...context, firstName, lastName]);
-  const questions = readSecurityQuestions(body, questionIds);
-  const problems: FieldProblems = {
+  const password = newPasswordPart(body, [...context, firstName, lastName]);
+  const questions = securityQuestionsPart(body, questionIds);
+  const problems = {
     firstName: nameProblem(firstName, 'First name'),
     lastName: nameProblem(lastName, 'Last name'),
     phone: phoneProblem(phone),
-    ...passwordProblems,
+    ...password.problems,
     ...questions.problems,
   };
   const values = { firstName, lastName, phone, ...questions.values };
-  const result = hasProblems(problems) ? undefined : { ...questions.result!, password, firstName, lastName, phone };
-  return { values, problems, result };
+  return formResult(values, problems, () => ({ ...questions.value(), password: password.value(), firstName, lastName, phone }));
 }

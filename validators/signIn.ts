@@ -1,13 +1,18 @@
 // The sign-in form, the same for partner users and customers.
-import type { FieldProblems } from '../lib/forms/validation.ts';
 import { secretField, textField } from '../lib/forms/validation.ts';
+import { formResult, type FormResult } from '../lib/forms/result.ts';
 
-export function readSignIn(body: unknown) {
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export function readSignIn(body: unknown): FormResult<Credentials> {
   const email = textField(body, 'email', 254);
   const password = secretField(body, 'password');
-  const problems: FieldProblems = {
+  const problems = {
     email: email === '' ? 'Enter your email address' : undefined,
     password: password === '' ? 'Enter your password' : undefined,
   };
-  return { email, password, problems };
+  return formResult({ email }, problems, () => ({ email, password }));
 }

@@ -1,13 +1,13 @@
 import type { RequestHandler } from 'express';
 import type { AppDeps } from '../../lib/deps.ts';
-import { takeHit, type Limit } from '../../models/rateLimits.ts';
+import { RATE_LIMITS, takePlace } from '../../models/rateLimits.ts';
 import { readActivation } from '../../validators/api.ts';
 import { activateInstallation, ActivationRefusedError, type ActivationRefusal } from '../../models/installations.ts';
 import { sendProblem } from './problems.ts';
 
 // Every attempt counts, good or bad, so guessing key codes from one address is slow, while
 // an office activating its computers one after another stays well under the limit.
-export const ACTIVATION_LIMIT: Limit = { bucket: 'api-activation-address', max: 30, windowSeconds: 5 * 60 };
+export const ACTIVATION_LIMIT = RATE_LIMITS['api-activation-address'];
 
 const REFUSAL_STATUS: Record<ActivationRefusal, number> = {
   unknown_key_code: 422,
@@ -19,8 +19,8 @@ const REFUSAL_STATUS: Record<ActivationRefusal, number> = {
 export function create(deps: AppDeps): RequestHandler {
   return async (req, res) => {
     const address = req.ip ?? 'unknown';
-    const limit = await takeHit(deps.db, ACTIVATION_LIMIT, address);
-    if (limit.limited) {
+    const limit = await takePlace(deps.db, 'api-activation-address', address);
+    if (!limit.taken) {
       res.set('Retry-After', String(limit.retryAfterSeconds));
       return sendProblem(res, {
         status: 429,

@@ -1,23 +1,15 @@
-import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { loadCatalog } from '../../models/catalog.ts';
-import {
-  ACCOUNT_SORTS,
-  ACCOUNT_STATUSES,
-  ADMINISTRATOR_LABELS,
-  PAGE_SIZES,
-  STATUS_LABELS,
-  backupState,
-  clockAt,
-  countAccountsByStatusCached,
-  eachAccountBatch,
-  findAccountForPartner,
-  listAccounts,
-  type AccountFilters,
-  type AccountRow,
-} from '../../models/accounts.ts';
+import { countAccountsByStatusCached } from '../../models/accounts/counts.ts';
+import { backupState, findAccountForPartner } from '../../models/accounts/details.ts';
+import { ACCOUNT_SORTS, PAGE_SIZES, type AccountFilters } from '../../models/accounts/filters.ts';
+import { eachAccountBatch, listAccounts, type AccountRow } from '../../models/accounts/list.ts';
+import { ACCOUNT_STATUSES, ADMINISTRATOR_LABELS, STATUS_LABELS, clockAt } from '../../models/accounts/statuses.ts';
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
 import { readAccountListQuery } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
@@ -85,19 +77,8 @@ export function index(deps: RouterDeps): RequestHandler {
 
 const CSV_HEADER = ['Account', 'Email', 'Product', 'Plan', 'Computers used', 'Computers allowed', 'Administrator', 'Status', 'Expires on'];
 
-// A cell a spreadsheet reads as text: quoted when needed, and never taken for a formula.
-function csvCell(value: string | number): string {
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-function csvLine(cells: (string | number)[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
-}
-
-function csvRow(row: AccountRow): string {
-  return csvLine([
+function csvRow(row: AccountRow): (string | number)[] {
+  return [
     row.name,
     row.email,
     row.productName,
@@ -107,7 +88,14 @@ function csvRow(row: AccountRow): string {
     ADMINISTRATOR_LABELS[row.administrator],
     STATUS_LABELS[row.status],
     row.endsOn,
-  ]);
+  ];
+}
+
+// One CSV row per account; the next batch is read only when the writer below asks for more.
+async function* csvRows(first: IteratorResult<AccountRow[]>, batches: AsyncGenerator<AccountRow[]>) {
+  if (first.done) return;
+  for (const row of first.value) yield csvRow(row);
+  for await (const batch of batches) for (const row of batch) yield csvRow(row);
 }
 
 // Every account the list's filters show, in its order, streamed a batch at a time.
@@ -125,18 +113,27 @@ export function csv(deps: RouterDeps): RequestHandler {
       'Content-Disposition': `attachment; filename="accounts-${clock.today}.csv"`,
       'Cache-Control': 'no-store',
     });
+    // What spreadsheets read well: a byte order mark that says UTF-8, CRLF line ends, cells
+    // quoted when they hold a separator, a quote, a line break or spaces at either end, and
+    // any cell a spreadsheet could take for a formula (=, +, -, @, tab, CR) prefixed with '.
+    const writer = stringify({
+      bom: true,
+      header: true,
+      columns: CSV_HEADER,
+      record_delimiter: 'windows',
+      quote_record_delimiter: true,
+      quoted_match: [/^\s|\s$/],
+      escape_formulas: true,
+    });
     try {
-      // The byte order mark tells spreadsheets the file is UTF-8.
-      res.write(`\ufeff${csvLine(CSV_HEADER)}`);
-      for (let batch = first; !batch.done; batch = await batches.next()) {
-        if (res.destroyed) return;
-        // A slow reader holds the next batch back; one who went away ends the export.
-        if (!res.write(batch.value.map(csvRow).join(''))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
-      res.end();
+      // pipeline waits for the response to drain before reading on, and stops reading when
+      // the partner goes away (the response closes early).
+      await pipeline(Readable.from(csvRows(first, batches)), writer, res);
     } catch (error) {
-      // Half a file must not look like a whole one: the connection is cut.
+      // Half a file must not look like a whole one: the connection is cut, and a partner who
+      // left is no error.
       res.destroy();
+      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
       throw error;
     }
   };

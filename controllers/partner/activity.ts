@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
 import { idFrom, queryString } from '../../lib/forms/validation.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { findAccountNameForPartner } from '../../models/accounts.ts';
+import { findAccountNameForPartner } from '../../models/accounts/details.ts';
 import { listActivity } from '../../models/activity.ts';
 import { accountIdOf } from './accountParam.ts';
 

@@ -1,19 +1,16 @@
 import type { RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FormErrors } from '../../lib/forms/validation.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { findAccountForPartner, handOverAdministration, type AccountDetails } from '../../models/accounts.ts';
+import { handOverAdministration } from '../../models/accounts/actions.ts';
+import { findAccountForPartner, type AccountDetails } from '../../models/accounts/details.ts';
 import { readHandOver } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
 
-function render(res: Response, account: AccountDetails, email: string, errors?: FormErrors): void {
-  res.status(errors ? 422 : 200).render('partner/handOver', {
-    title: `${errors ? 'Error: ' : ''}Hand over administration to the customer`,
-    activeTab: 'accounts',
-    errors,
-    values: { email },
-    account,
-  });
+const pageLocals = (account: AccountDetails) => ({ title: 'Hand over administration to the customer', activeTab: 'accounts', account });
+
+function render(res: Response, account: AccountDetails, email: string): void {
+  res.render('partner/handOver', { ...pageLocals(account), values: { email } });
 }
 
 const ALREADY_CUSTOMER = 'The customer already administers this account.';
@@ -33,8 +30,10 @@ export function get(deps: RouterDeps): RequestHandler {
 export function post(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const account = await findAccountForPartner(deps.db, req.user!.partnerId, accountIdOf(req.params.accountId));
-    const { email, problems } = readHandOver(req.body);
-    if (account.administrator === 'partner' && problems.email) return render(res, account, email, formErrors(problems));
+    const form = readHandOver(req.body);
+    if (account.administrator === 'partner' && !form.ok) return renderFailedForm(res, 'partner/handOver', form, pageLocals(account));
+    // An account the customer already administers needs no email: the model answers so.
+    const email = form.ok ? form.value : '';
     const result = await handOverAdministration(deps.db, req.user!, account.id, email, { address: req.ip, config: deps.config });
     req.session.flash = result.handedOver
       ? { kind: 'success', text: `Administration handed over. A registration email is on its way to ${result.email}.` }

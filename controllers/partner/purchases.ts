@@ -1,25 +1,21 @@
 import crypto from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, textField, type FormErrors } from '../../lib/forms/validation.ts';
+import { textField } from '../../lib/forms/validation.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS, type Catalog } from '../../models/catalog.ts';
 import { placePurchase, subscriptionTerm } from '../../models/purchases.ts';
-import { findAccountByPurchaseKey } from '../../models/accounts.ts';
+import { findAccountByPurchaseKey } from '../../models/accounts/details.ts';
 import { purchaseFormValues, readPurchase, type PurchaseFormValues } from '../../validators/purchase.ts';
 
 const BLANK: PurchaseFormValues = { customerName: '', customerEmail: '', product: '', plan: '', computers: '', term: '', administrator: '' };
 const PURCHASE_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function renderForm(res: Response, catalog: Catalog, values: PurchaseFormValues, errors?: FormErrors): void {
-  res.status(errors ? 422 : 200).render('partner/newPurchase', {
-    title: `${errors ? 'Error: ' : ''}New purchase`,
-    activeTab: 'accounts',
-    errors,
-    values,
-    catalog,
-    terms: TERMS_IN_YEARS,
-  });
+const formLocals = (catalog: Catalog) => ({ title: 'New purchase', activeTab: 'accounts', catalog, terms: TERMS_IN_YEARS });
+
+function renderForm(res: Response, catalog: Catalog, values: PurchaseFormValues): void {
+  res.render('partner/newPurchase', { ...formLocals(catalog), values });
 }
 
 // The form, with the draft's values when the partner comes back from the review page to change something.
@@ -35,9 +31,9 @@ export function newPurchase(deps: RouterDeps): RequestHandler {
 export function saveDraft(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const catalog = await loadCatalog(deps.db);
-    const { values, draft, problems } = readPurchase(req.body, catalog);
-    if (!draft) return renderForm(res, catalog, values, formErrors(problems));
-    req.session.purchase = { draft, purchaseKey: crypto.randomUUID() };
+    const form = readPurchase(req.body, catalog);
+    if (!form.ok) return renderFailedForm(res, 'partner/newPurchase', form, formLocals(catalog));
+    req.session.purchase = { draft: form.value, purchaseKey: crypto.randomUUID() };
     res.redirect(303, paths.partner.reviewPurchase);
   };
 }

@@ -3,7 +3,7 @@ import { paths } from '../../lib/paths.ts';
 import { minutesText } from '../../models/rateLimits.ts';
 import * as format from '../../lib/views/format.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { resendRegistration } from '../../models/accounts.ts';
+import { resendRegistration } from '../../models/accounts/actions.ts';
 import { accountIdOf } from './accountParam.ts';
 
 // Resend registration email: a new link for a customer who has not registered; the old link stops working.
@@ -19,7 +19,7 @@ export function resend(deps: RouterDeps): RequestHandler {
     } else if (result.reason === 'limited') {
       req.session.flash = {
         kind: 'info',
-        text: `This customer was sent several registration emails in the last hour. You can send another in ${minutesText(result.limit.retryAfterSeconds)}.`,
+        text: `This customer was sent several registration emails in the last hour. You can send another in ${minutesText(result.retryAfterSeconds)}.`,
       };
     } else {
       req.session.flash = { kind: 'info', text: 'This account has no registration to complete, so no email was sent.' };

@@ -1,41 +1,12 @@
-import type { Request, RequestHandler, Response } from 'express';
+// Sign in to the Partner Portal, and sign out (controllers/shared/signIn.ts).
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
-import { checkCredentials, safeNext, signIn, signOut } from '../../lib/auth/passport.ts';
-import type { RouterDeps } from '../../lib/deps.ts';
-import { readSignIn } from '../../validators/signIn.ts';
+import { signInController } from '../shared/signIn.ts';
 
-// Where a partner goes after signing in: the page that asked for it, if it is a Partner Portal page.
-const destination = (req: Request) => safeNext(req.query.next, paths.partner.accounts, '/partner/');
-
-function render(req: Request, res: Response, status: number, email: string, message?: string, problems: FieldProblems = {}) {
-  const errors = message ? { summary: [{ text: message, href: '#field-email' }], fields: {} } : formErrors(problems);
-  res.status(status).render('partner/signIn', {
-    title: `${errors ? 'Error: ' : ''}Sign in to the Partner Portal`,
-    errors,
-    values: { email },
-    next: safeNext(req.query.next, '', '/partner/'),
-    signedOut: req.query['signed-out'] !== undefined,
-  });
-}
-
-export const get: RequestHandler = (req, res) => {
-  if (req.user?.kind === 'partner') return res.redirect(303, destination(req));
-  render(req, res, 200, '');
-};
-
-export function post(deps: RouterDeps): RequestHandler {
-  return async (req, res) => {
-    const form = readSignIn(req.body);
-    if (form.problems.email || form.problems.password) return render(req, res, 422, form.email, undefined, form.problems);
-    const checked = await checkCredentials(deps.passport, 'partner', req, res, form);
-    if (!checked.user) return render(req, res, 422, form.email, checked.message);
-    await signIn(req, checked.user);
-    res.redirect(303, destination(req));
-  };
-}
-
-export const signOutPost: RequestHandler = async (req, res) => {
-  await signOut(req, res);
-  res.redirect(303, `${paths.partner.signIn}?signed-out`);
-};
+export const { get, post, signOutPost } = signInController({
+  scope: 'partner',
+  view: 'partner/signIn',
+  title: 'Sign in to the Partner Portal',
+  signInPath: paths.partner.signIn,
+  home: paths.partner.accounts,
+  area: '/partner/',
+});

@@ -1,10 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
-import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
+import { refusedForm } from '../../lib/forms/result.ts';
 import { endSessionsOfUser } from '../../models/sessions.ts';
 import { signInSucceeded } from '../../lib/auth/signInThrottle.ts';
-import { checkLimit, recordHit, type Limit } from '../../models/rateLimits.ts';
+import { givePlaceBack, RATE_LIMITS, takePlace } from '../../models/rateLimits.ts';
 import { linkWasKnown, refuseIfGuessing } from '../../lib/auth/linkThrottle.ts';
 import { findCustomerUser } from '../../models/customerUsers.ts';
 import { checkResetAnswer, completePasswordReset, findPasswordReset, spendPasswordReset, type PasswordReset } from '../../models/passwordResets.ts';
@@ -12,8 +13,7 @@ import { readResetAnswer } from '../../validators/portal.ts';
 import { passwordContextFor, readNewPassword } from '../../validators/registration.ts';
 
 // Five wrong answers spend the link: the next try needs a fresh email.
-export const WRONG_ANSWERS_ALLOWED = 5;
-const wrongAnswers: Limit = { bucket: 'password-reset-answer', max: WRONG_ANSWERS_ALLOWED, windowSeconds: 3600 };
+export const WRONG_ANSWERS_ALLOWED = RATE_LIMITS['password-reset-answer'].max;
 
 function tokenFrom(req: Request): string {
   return typeof req.params.token === 'string' ? req.params.token : '';
@@ -27,24 +27,13 @@ function renderLinkProblem(req: Request, res: Response, reason: 'expired' | 'no_
   });
 }
 
-function renderQuestion(res: Response, status: number, token: string, reset: PasswordReset, problems: FieldProblems = {}) {
-  const errors = formErrors(problems);
-  res.status(status).render('portal/resetQuestion', {
-    title: `${errors ? 'Error: ' : ''}Answer your security question`,
-    errors,
-    question: reset.questionText,
-    action: paths.portal.resetPassword(token),
-  });
-}
+const questionLocals = (token: string, reset: PasswordReset) => ({
+  title: 'Answer your security question',
+  question: reset.questionText,
+  action: paths.portal.resetPassword(token),
+});
 
-function renderNewPassword(res: Response, status: number, token: string, problems: FieldProblems = {}) {
-  const errors = formErrors(problems);
-  res.status(status).render('portal/resetNewPassword', {
-    title: `${errors ? 'Error: ' : ''}Choose a new password`,
-    errors,
-    action: paths.portal.resetPassword(token),
-  });
-}
+const newPasswordLocals = (token: string) => ({ title: 'Choose a new password', action: paths.portal.resetPassword(token) });
 
 // The emailed link first; the security question is only an extra check after it, never
 // instead of it. The session remembers the answer for this link only.
@@ -65,8 +54,8 @@ export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const open = await openReset(deps, req, res);
     if (!open) return;
-    if (open.answered) return renderNewPassword(res, 200, open.token);
-    renderQuestion(res, 200, open.token, open.reset);
+    if (open.answered) return res.render('portal/resetNewPassword', newPasswordLocals(open.token));
+    res.render('portal/resetQuestion', questionLocals(open.token, open.reset));
   };
 }
 
@@ -77,16 +66,20 @@ export function post(deps: RouterDeps): RequestHandler {
     const { token, reset } = open;
     if (!open.answered) {
       const form = readResetAnswer(req.body);
-      if (form.problems.answer) return renderQuestion(res, 422, token, reset, form.problems);
-      const key = String(reset.resetId);
-      if (!(await checkResetAnswer(deps.db, reset.resetId, form.answer))) {
-        await recordHit(deps.db, wrongAnswers, key);
-        if ((await checkLimit(deps.db, wrongAnswers, key)).limited) {
+      if (!form.ok) return renderFailedForm(res, 'portal/resetQuestion', form, questionLocals(token, reset));
+      // The answer takes its place before it is checked: of many at once, no more than the
+      // limit are checked. A wrong answer keeps it, and the last wrong one spends the link.
+      const place = await takePlace(deps.db, 'password-reset-answer', String(reset.resetId));
+      const right = place.taken && (await checkResetAnswer(deps.db, reset.resetId, form.value));
+      if (!right) {
+        if (!place.taken || place.placesLeft === 0) {
           await spendPasswordReset(deps.db, reset.resetId);
           return renderLinkProblem(req, res, 'too_many_answers');
         }
-        return renderQuestion(res, 422, token, reset, { answer: 'That answer is not right. Check it and try again' });
+        const wrong = refusedForm({}, { answer: 'That answer is not right. Check it and try again' });
+        return renderFailedForm(res, 'portal/resetQuestion', wrong, questionLocals(token, reset));
       }
+      await givePlaceBack(deps.db, place);
       req.session.passwordReset = { resetId: reset.resetId, answered: true };
       return res.redirect(303, paths.portal.resetPassword(token));
     }
@@ -94,8 +87,8 @@ export function post(deps: RouterDeps): RequestHandler {
     const user = await findCustomerUser(deps.db, reset.customerUserId);
     const context = user ? passwordContextFor(user.email, deps.config.brandName, user.firstName ?? '', user.lastName ?? '') : [];
     const form = readNewPassword(req.body, context);
-    if (Object.values(form.problems).some(Boolean)) return renderNewPassword(res, 422, token, form.problems);
-    const result = await completePasswordReset(deps.db, reset.resetId, form.password, { address: req.ip });
+    if (!form.ok) return renderFailedForm(res, 'portal/resetNewPassword', form, newPasswordLocals(token));
+    const result = await completePasswordReset(deps.db, reset.resetId, form.value, { address: req.ip });
     if (result.outcome !== 'changed') return renderLinkProblem(req, res, result.outcome);
     delete req.session.passwordReset;
     // Every session of this customer ends; only a session of theirs making this request stays.

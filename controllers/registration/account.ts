@@ -1,6 +1,6 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import { listSecurityQuestions, type SecurityQuestion } from '../../models/customerUsers.ts';
 import { readAccountForm, type SecurityQuestionValues } from '../../validators/registration.ts';
 import { computerStepApplies, finishRegistration, openJourney, passwordContext, stepUrl, type OpenJourney } from './journey.ts';
@@ -8,24 +8,19 @@ import { computerStepApplies, finishRegistration, openJourney, passwordContext, 
 const EMPTY: SecurityQuestionValues = { securityQuestion1: '', securityAnswer1: '', securityQuestion2: '', securityAnswer2: '' };
 
 // Safe: account information (password and security questions), then Submit completes.
-function render(res: Response, status: number, open: OpenJourney, questions: SecurityQuestion[], values: SecurityQuestionValues, problems: FieldProblems = {}) {
-  const errors = formErrors(problems);
-  res.status(status).render('registration/account', {
-    title: `${errors ? 'Error: ' : ''}Create your account information`,
-    errors,
-    values,
-    email: open.invitation.email,
-    questions,
-    action: stepUrl('account', open.journeyId),
-    back: computerStepApplies(open.invitation) ? stepUrl('computer', open.journeyId) : undefined,
-  });
-}
+const pageLocals = (open: OpenJourney, questions: SecurityQuestion[]) => ({
+  title: 'Create your account information',
+  email: open.invitation.email,
+  questions,
+  action: stepUrl('account', open.journeyId),
+  back: computerStepApplies(open.invitation) ? stepUrl('computer', open.journeyId) : undefined,
+});
 
 export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const open = await openJourney(deps, req, res, 'account');
     if (!open) return;
-    render(res, 200, open, await listSecurityQuestions(deps.db), EMPTY);
+    res.render('registration/account', { ...pageLocals(open, await listSecurityQuestions(deps.db)), values: EMPTY });
   };
 }
 
@@ -35,7 +30,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (!open) return;
     const questions = await listSecurityQuestions(deps.db);
     const form = readAccountForm(req.body, questions.map((q) => q.id), passwordContext(deps, open.invitation));
-    if (!form.result) return render(res, 422, open, questions, form.values, form.problems);
-    await finishRegistration(deps, req, res, open, form.result);
+    if (!form.ok) return renderFailedForm(res, 'registration/account', form, pageLocals(open, questions));
+    await finishRegistration(deps, req, res, open, form.value);
   };
 }

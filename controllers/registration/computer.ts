@@ -1,16 +1,16 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
-import { checkLimit, minutesText, recordHit, type Limit } from '../../models/rateLimits.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
+import { refusedForm } from '../../lib/forms/result.ts';
+import { givePlaceBack, minutesText, RATE_LIMITS, takePlace } from '../../models/rateLimits.ts';
 import { matchInstallation, type InstallationMatch } from '../../models/registration.ts';
 import { readComputerForm, type ComputerValues } from '../../validators/registration.ts';
 import { openJourney, stepUrl } from './journey.ts';
 
-// Ten tries that match no computer pause the link for a while; the window slides.
-export const WRONG_TRIES_ALLOWED = 10;
-const wrongTries: Limit = { bucket: 'registration-computer', max: WRONG_TRIES_ALLOWED, windowSeconds: 30 * 60 };
+// Tries that match no computer pause the link for a while; the window slides.
+export const WRONG_TRIES_ALLOWED = RATE_LIMITS['registration-computer'].max;
 
-const MISMATCH: Record<Exclude<InstallationMatch, { matched: true }>['reason'], FieldProblems> = {
+const MISMATCH: Record<Exclude<InstallationMatch, { matched: true }>['reason'], Record<string, string>> = {
   serial_number: {
     serialNumber: 'This serial number does not match a computer on this subscription. Check it, or enter the computer name instead',
   },
@@ -22,21 +22,15 @@ const MISMATCH: Record<Exclude<InstallationMatch, { matched: true }>['reason'], 
   },
 };
 
-function render(res: Response, status: number, journeyId: string, values: ComputerValues, problems: FieldProblems = {}) {
-  const errors = formErrors(problems);
-  res.status(status).render('registration/computer', {
-    title: `${errors ? 'Error: ' : ''}Enter your serial number or computer name`,
-    errors,
-    values,
-    action: stepUrl('computer', journeyId),
-  });
-}
+const VIEW = 'registration/computer';
+const pageLocals = (journeyId: string) => ({ title: 'Enter your serial number or computer name', action: stepUrl('computer', journeyId) });
 
 export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const open = await openJourney(deps, req, res, 'computer');
     if (!open) return;
-    render(res, 200, open.journeyId, { serialNumber: '', computerName: '' });
+    const values: ComputerValues = { serialNumber: '', computerName: '' };
+    res.render(VIEW, { ...pageLocals(open.journeyId), values });
   };
 }
 
@@ -45,20 +39,20 @@ export function post(deps: RouterDeps): RequestHandler {
     const open = await openJourney(deps, req, res, 'computer');
     if (!open) return;
     const form = readComputerForm(req.body);
-    if (!form.result) return render(res, 422, open.journeyId, form.values, form.problems);
-    const key = String(open.invitation.invitationId);
-    const paused = await checkLimit(deps.db, wrongTries, key);
-    if (paused.limited) {
-      return render(res, 429, open.journeyId, form.values, {
-        serialNumber: `This registration link is paused after ${WRONG_TRIES_ALLOWED} tries that did not match. Try again in ${minutesText(paused.retryAfterSeconds)}`,
-      });
+    if (!form.ok) return renderFailedForm(res, VIEW, form, pageLocals(open.journeyId));
+    // The try takes its place before the match: of many at once, no more than the limit are
+    // matched. A try that matches gives its place back; one that does not keeps it.
+    const place = await takePlace(deps.db, 'registration-computer', String(open.invitation.invitationId));
+    if (!place.taken) {
+      const paused = `This registration link is paused after ${WRONG_TRIES_ALLOWED} tries that did not match. Try again in ${minutesText(place.retryAfterSeconds)}`;
+      return renderFailedForm(res, VIEW, refusedForm(form.value, { serialNumber: paused }), pageLocals(open.journeyId), 429);
     }
-    const match = await matchInstallation(deps.db, open.invitation.subscriptionId, form.result);
+    const match = await matchInstallation(deps.db, open.invitation.subscriptionId, form.value);
     if (!match.matched) {
-      await recordHit(deps.db, wrongTries, key);
       delete open.journey.confirmedInstallationId;
-      return render(res, 422, open.journeyId, form.values, MISMATCH[match.reason]);
+      return renderFailedForm(res, VIEW, refusedForm(form.value, MISMATCH[match.reason]), pageLocals(open.journeyId));
     }
+    await givePlaceBack(deps.db, place);
     open.journey.confirmedInstallationId = match.installationId;
     res.redirect(303, stepUrl('account', open.journeyId));
   };

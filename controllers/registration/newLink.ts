@@ -2,12 +2,9 @@ import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { paths } from '../../lib/paths.ts';
 import { textField } from '../../lib/forms/validation.ts';
-import { takeHit, type Limit } from '../../models/rateLimits.ts';
+import { takePlaces } from '../../models/rateLimits.ts';
 import { renewExpiredInvitation } from '../../models/registration.ts';
 import { findJourney, forgetJourney } from './journey.ts';
-
-const perLink: Limit = { bucket: 'registration-new-link', max: 3, windowSeconds: 3600 };
-const perAddress: Limit = { bucket: 'registration-new-link-address', max: 30, windowSeconds: 3600 };
 
 // "Send me a new link": emails a fresh link to the address the expired one was sent to.
 // The answer is the same whatever happened, so it tells nobody anything about the account.
@@ -17,9 +14,11 @@ export function post(deps: RouterDeps): RequestHandler {
     const journey = findJourney(req, journeyId);
     if (journey) {
       forgetJourney(req, journeyId);
-      const byAddress = await takeHit(deps.db, perAddress, req.ip ?? 'unknown');
-      const byLink = byAddress.limited ? byAddress : await takeHit(deps.db, perLink, String(journey.invitationId));
-      if (!byLink.limited) await renewExpiredInvitation(deps.db, journey.invitationId, deps.config, { address: req.ip });
+      const places = await takePlaces(deps.db, [
+        ['registration-new-link-address', req.ip ?? 'unknown'],
+        ['registration-new-link', String(journey.invitationId)],
+      ]);
+      if (places.taken) await renewExpiredInvitation(deps.db, journey.invitationId, deps.config, { address: req.ip });
     }
     res.redirect(303, paths.registration.newLink);
   };

@@ -1,6 +1,6 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { RouterDeps } from '../../lib/deps.ts';
-import { formErrors, type FieldProblems } from '../../lib/forms/validation.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import { listSecurityQuestions, type SecurityQuestion } from '../../models/customerUsers.ts';
 import { readPersonalForm, type PersonalValues } from '../../validators/registration.ts';
 import { finishRegistration, openJourney, passwordContext, stepUrl, type OpenJourney } from './journey.ts';
@@ -16,23 +16,18 @@ const EMPTY: PersonalValues = {
 };
 
 // Safe Backup Pro: personal information on one screen, then Continue completes.
-function render(res: Response, status: number, open: OpenJourney, questions: SecurityQuestion[], values: PersonalValues, problems: FieldProblems = {}) {
-  const errors = formErrors(problems);
-  res.status(status).render('registration/personal', {
-    title: `${errors ? 'Error: ' : ''}Enter your personal information`,
-    errors,
-    values,
-    email: open.invitation.email,
-    questions,
-    action: stepUrl('personal', open.journeyId),
-  });
-}
+const pageLocals = (open: OpenJourney, questions: SecurityQuestion[]) => ({
+  title: 'Enter your personal information',
+  email: open.invitation.email,
+  questions,
+  action: stepUrl('personal', open.journeyId),
+});
 
 export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const open = await openJourney(deps, req, res, 'personal');
     if (!open) return;
-    render(res, 200, open, await listSecurityQuestions(deps.db), EMPTY);
+    res.render('registration/personal', { ...pageLocals(open, await listSecurityQuestions(deps.db)), values: EMPTY });
   };
 }
 
@@ -42,7 +37,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (!open) return;
     const questions = await listSecurityQuestions(deps.db);
     const form = readPersonalForm(req.body, questions.map((q) => q.id), passwordContext(deps, open.invitation));
-    if (!form.result) return render(res, 422, open, questions, form.values, form.problems);
-    await finishRegistration(deps, req, res, open, form.result);
+    if (!form.ok) return renderFailedForm(res, 'registration/personal', form, pageLocals(open, questions));
+    await finishRegistration(deps, req, res, open, form.value);
   };
 }

@@ -36,46 +36,6 @@ export function createKnex(connectionString: string, poolMax: number, logger?: L
   });
 }
 
-// A statement with its SQL already built ($1, $2... placeholders), prepared on a connection
-// under its name: one name must always mean one SQL text.
-export interface PreparedStatement {
-  name: string;
-  text: string;
-  values: unknown[];
-}
-
-interface KnexConnection {
-  __knexUid?: string;
-  __knexTxId?: string;
-  query(config: PreparedStatement): Promise<{ rows: unknown[] }>;
-}
-
-interface KnexClient {
-  acquireConnection(): Promise<KnexConnection>;
-  releaseConnection(connection: KnexConnection): Promise<unknown>;
-  emit(event: 'query', query: object): boolean;
-  listenerCount(event: 'query'): number;
-}
-
-// Runs a prepared statement on one of knex's pooled connections (the transaction's own when
-// `db` is a transaction), past knex's query runner: its bookkeeping (binding the values into
-// the SQL again, its query object and promise chain) cost ~40 µs of CPU a query, more than
-// PostgreSQL takes to run the Accounts tab's plain list, which every view of it runs.
-// Listeners of knex's 'query' event (tests, debugging) see it as they see knex's own.
-export async function runPreparedStatement<Row>(db: Knex, statement: PreparedStatement): Promise<Row[]> {
-  const client = db.client as unknown as KnexClient;
-  const connection = await client.acquireConnection();
-  try {
-    if (client.listenerCount('query') > 0) {
-      const { __knexUid, __knexTxId } = connection;
-      client.emit('query', { __knexUid, __knexTxId, method: 'raw', sql: statement.text, bindings: statement.values, options: { name: statement.name } });
-    }
-    return (await connection.query(statement)).rows as Row[];
-  } finally {
-    await client.releaseConnection(connection);
-  }
-}
-
 export async function migrateLatest(knex: Knex): Promise<string[]> {
   const [, applied] = await knex.migrate.latest({ directory: migrationsDirectory, loadExtensions: ['.ts'] });
   return applied as string[];

@@ -344,6 +344,26 @@ describe('the Accounts tab: search, filters, sort, counts, pages and CSV over a 
     await testDatabase().db('customer_accounts').where({ id: tricky.accountId }).delete();
   });
 
+  it('writes names with commas, quotes, line breaks, edge spaces and leading formula signs so they read back as typed', async () => {
+    const names = ['Quoted "Best" Bakery, Ltd', 'Two\r\nLine Dental', 'One\nLine Law', ' Spaced Studio ', '-minus Clinic', '+plus Clinic', '@at Clinic'];
+    const ids: number[] = [];
+    for (const [i, name] of names.entries()) {
+      // Found by their email, so the name is stored exactly as written here.
+      const account = await purchaseFor(partner, { customerEmail: `zzcsvprobe${i}@probe.example`, administrator: 'partner' });
+      await testDatabase().db('customer_accounts').where({ id: account.accountId }).update({ name });
+      ids.push(account.accountId);
+    }
+    const res = await agent.get(`${paths.partner.accountsCsv}?q=zzcsvprobe&sort=newest`).expect(200);
+    expect(res.text.startsWith('\ufeffAccount,Email,')).to.equal(true);
+    expect(res.text.endsWith('\r\n')).to.equal(true);
+    const rows = parseCsv(res.text.replace(/^\ufeff/, ''));
+    expect(rows.slice(1).every((r) => r.length === 9)).to.equal(true);
+    const asRead = (name: string) => (/^[-+@]/.test(name) ? `'${name}` : name);
+    expect(rows.slice(1).map((r) => r[0])).to.deep.equal(names.map(asRead).reverse());
+    expect(res.text).to.include('"Quoted ""Best"" Bakery, Ltd"');
+    await testDatabase().db('customer_accounts').whereIn('id', ids).delete();
+  });
+
   it('never shows another partner’s accounts in the list, the counts, a search or the CSV', async () => {
     const otherIds = new Set((await expectedAccounts(other.partnerId, 'name')).map((a) => a.id));
     const { rows } = await walk(agent, list({ q: 'office', size: '100' }));

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';
-import { clockAt, countAccountsByStatusCached } from '../../models/accounts.ts';
+import { countAccountsByStatusCached } from '../../models/accounts/counts.ts';
+import { clockAt } from '../../models/accounts/statuses.ts';
 
 describe('the Accounts tab’s counts per status, kept between page views', () => {
   let partner: TestPartner;

@@ -3,7 +3,9 @@ import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, signInPartner, type TestApp } from '../support/app.ts';
 import { signInCustomer } from '../support/customers.ts';
-import { clockAt, countAccountsByStatus, eachAccountBatch, type AccountRow } from '../../models/accounts.ts';
+import { countAccountsByStatus } from '../../models/accounts/counts.ts';
+import { eachAccountBatch, type AccountRow } from '../../models/accounts/list.ts';
+import { clockAt } from '../../models/accounts/statuses.ts';
 import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
 
 describe('demo data: the demo partner’s accounts show every state the product has', function () {

@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, type TestPartner } from '../support/app.ts';
 import { purchaseFor } from '../support/fixtures.ts';
-import { clockAt, countAccountsByStatus, listAccounts, type AccountFilters } from '../../models/accounts.ts';
+import { countAccountsByStatus } from '../../models/accounts/counts.ts';
+import type { AccountFilters } from '../../models/accounts/filters.ts';
+import { listAccounts } from '../../models/accounts/list.ts';
+import { clockAt } from '../../models/accounts/statuses.ts';
 
 // The Accounts list's queries are written to be served by their indexes: the keyset
 // condition and the ORDER BY match an index's columns, the search matches the trigram
@@ -125,31 +128,5 @@ describe('the Accounts list’s query plans use the indexes chosen for them', ()
     const scan = pageScan(plan);
     expect(scan['Index Name']).to.equal('customer_accounts_partner_status_name_idx');
     expect(scan['Index Cond']).to.match(/status = 'pending_registration'/);
-  });
-
-  it('plans the plain list once per connection, and a searched or filtered list for its values every time', async () => {
-    const { db } = testDatabase();
-    await db.transaction(async (trx) => {
-      const names: (string | undefined)[] = [];
-      const listener = (query: { sql: string; options?: { name?: string } }) => {
-        if (query.sql.includes('customer_accounts')) names.push(query.options?.name);
-      };
-      trx.on('query', listener);
-      const page = await listAccounts(trx, partner.partnerId, base, { size: 5 }, clock);
-      await listAccounts(trx, partner.partnerId, base, { size: 5, after: page.next }, clock);
-      for (let i = 0; i < 8; i += 1) await listAccounts(trx, partner.partnerId, { ...base, sort: 'expiry' }, { size: 25 }, clock);
-      await listAccounts(trx, partner.partnerId, { ...base, search: 'Customer 1' }, { size: 25 }, clock);
-      await listAccounts(trx, partner.partnerId, { ...base, status: 'pending' }, { size: 25 }, clock);
-      await listAccounts(trx, partner.partnerId, { ...base, productId: 'safe' }, { size: 25 }, clock);
-      trx.off('query', listener);
-      expect(names.slice(0, 3)).to.deep.equal(['accounts_page_name_asc_first_6', 'accounts_page_name_asc_from_key_6', 'accounts_page_expiry_asc_first_26']);
-      expect(names.slice(-3)).to.deep.equal([undefined, undefined, undefined]);
-      // The statement is prepared on the connection under its name; unnamed ones never are.
-      // (Whether PostgreSQL then keeps its generic plan depends on the table's statistics: on
-      // the benchmark's million accounts it does, as the README's Benchmark records.)
-      // (The pooled connection may hold others from earlier pages.)
-      const { rows } = await trx.raw("SELECT name FROM pg_prepared_statements WHERE name LIKE 'accounts_page_%' ORDER BY name");
-      expect(rows.map((r: { name: string }) => r.name)).to.include.members(['accounts_page_expiry_asc_first_26', 'accounts_page_name_asc_first_6', 'accounts_page_name_asc_from_key_6']);
-    });
   });
 });

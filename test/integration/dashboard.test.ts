@@ -6,7 +6,7 @@ import { buildTestApp, createTestPartner, getForm, signInPartner, submitForm, un
 import { latestRegistrationUrl, purchaseFor } from '../support/fixtures.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
 import { completeRegistration } from '../../models/registration.ts';
-import { backupState } from '../../models/accounts.ts';
+import { backupState } from '../../models/accounts/details.ts';
 import * as format from '../../lib/views/format.ts';
 
 const HOUR = 3_600_000;

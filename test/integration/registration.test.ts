@@ -7,7 +7,7 @@ import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
 import { issueInvitation } from '../../models/registrationInvitations.ts';
 import { verifySecurityAnswer } from '../../models/customerUsers.ts';
 import { verifySecret } from '../../lib/auth/passwords.ts';
-import { recordHit } from '../../models/rateLimits.ts';
+import { RATE_LIMITS, takePlace } from '../../models/rateLimits.ts';
 import {
   ANSWER_1,
   CUSTOMER_PASSWORD,
@@ -162,8 +162,8 @@ describe('registration wizard: the link', () => {
       const account = await purchaseFor(partner);
       const old = await registrationPath(account.accountId);
       await expireLinksOf(account.accountId);
-      for (let i = 0; i < 30; i += 1) {
-        await recordHit(db(), { bucket: 'registration-new-link-address', max: 30, windowSeconds: 3600 }, '203.0.113.41');
+      for (let i = 0; i < RATE_LIMITS['registration-new-link-address'].max; i += 1) {
+        await takePlace(db(), 'registration-new-link-address', '203.0.113.41');
       }
       const agent = supertest.agent(limited.app);
       const page = await agent.get(old).expect(410);
@@ -197,7 +197,7 @@ describe('registration wizard: the link', () => {
     try {
       const account = await purchaseFor(partner);
       const link = await registrationPath(account.accountId);
-      for (let i = 0; i < 49; i += 1) await recordHit(db(), { bucket: 'unknown-link-address', max: 50, windowSeconds: 900 }, '203.0.113.66');
+      for (let i = 0; i < RATE_LIMITS['unknown-link-address'].max - 1; i += 1) await takePlace(db(), 'unknown-link-address', '203.0.113.66');
       const miss = await supertest(guarded.app).get(paths.registration.start('Z'.repeat(43))).set('X-Forwarded-For', '203.0.113.66');
       expect(miss.status).to.equal(404);
       const paused = await supertest(guarded.app).get(link).set('X-Forwarded-For', '203.0.113.66');

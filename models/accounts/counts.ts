@@ -1,0 +1,48 @@
+// How many of the partner's accounts each status has, and the per-instance cache of those counts.
+import type { Knex } from 'knex';
+import { applyFilters, type AccountFilters } from './filters.ts';
+import { ACCOUNT_STATUSES, clockAt, statusConditions, type AccountStatus } from './statuses.ts';
+
+export type StatusCounts = Record<AccountStatus, number> & { all: number };
+
+// How many accounts each status has under the other filters (search, product,
+// administrator), so a count and the list its link opens agree. One pass over the
+// partner's rows in customer_accounts_partner_status_idx, reading the index alone.
+export async function countAccountsByStatus(db: Knex, partnerId: number, filters: Omit<AccountFilters, 'sort' | 'status'>, clock = clockAt()): Promise<StatusCounts> {
+  const conditions = statusConditions(clock);
+  const query = applyFilters(db('customer_accounts as a'), partnerId, filters, clock, false).select(
+    db.raw('count(*)::int AS "all"'),
+    ...ACCOUNT_STATUSES.map((s) => db.raw(`count(*) FILTER (WHERE ${conditions[s.id][0]})::int AS ${s.id}`, conditions[s.id][1])),
+  );
+  const row = await query.first();
+  return { all: row.all, active: row.active, pending: row.pending, link_expired: row.link_expired, expired: row.expired };
+}
+
+// Counting a big partner's accounts reads every one of its rows (~30 ms for 100,000), too
+// much for every page view. Counts are kept per partner and filters, and reused while the
+// partner's accounts_version is unchanged (any write to its accounts moves it, in every
+// instance) and for at most COUNTS_MAX_AGE_MS, which bounds how late a count can notice
+// a link or subscription expiring by the clock alone.
+const COUNTS_MAX_AGE_MS = 30_000;
+const COUNTS_CACHE_SIZE = 2000;
+const countsCache = new Map<string, { version: number; today: string; at: number; counts: StatusCounts }>();
+
+export async function countAccountsByStatusCached(
+  db: Knex,
+  partnerId: number,
+  filters: Omit<AccountFilters, 'sort' | 'status'>,
+  clock = clockAt(),
+  knownVersion?: number,
+): Promise<StatusCounts> {
+  const version = knownVersion ?? Number((await db('partners').where({ id: partnerId }).first('accounts_version'))?.accounts_version ?? 0);
+  const key = JSON.stringify([partnerId, filters.search, filters.productId ?? '', filters.administrator ?? '']);
+  const cached = countsCache.get(key);
+  if (cached && cached.version === version && cached.today === clock.today && clock.now.getTime() - cached.at < COUNTS_MAX_AGE_MS) {
+    return cached.counts;
+  }
+  const counts = await countAccountsByStatus(db, partnerId, filters, clock);
+  countsCache.delete(key);
+  if (countsCache.size >= COUNTS_CACHE_SIZE) countsCache.delete(countsCache.keys().next().value!);
+  countsCache.set(key, { version, today: clock.today, at: clock.now.getTime(), counts });
+  return counts;
+}
