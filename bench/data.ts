@@ -174,7 +174,7 @@ export async function ensureBenchData(url: string, log: (line: string) => void =
 }
 
 // Handy facts the runs need: a big-partner account with computers, a Safe Backup Pro customer.
-export async function benchFacts(url: string): Promise<{ accountId: number; customerEmail: string }> {
+export async function benchFacts(url: string): Promise<{ accountId: number; customerEmail: string; bigPartnerAccounts: number }> {
   const db = createKnex(url, 1);
   try {
     const account = await db('subscriptions as s')
@@ -190,7 +190,8 @@ export async function benchFacts(url: string): Promise<{ accountId: number; cust
       .where('s.partner_id', BIG_PARTNER_ID)
       .where('s.computers_allowed', '>=', 5)
       .first('u.email');
-    return { accountId: account.id, customerEmail: customer.email };
+    const { count } = (await db('customer_accounts').where('partner_id', BIG_PARTNER_ID).count('* as count').first()) as { count: number };
+    return { accountId: account.id, customerEmail: customer.email, bigPartnerAccounts: Number(count) };
   } finally {
     await db.destroy();
   }
