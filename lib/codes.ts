@@ -1,3 +1,4 @@
+// Key codes (XXXX-XXXX-XXXX-XXXX, unambiguous letters and digits): made, checked and read as typed.
 import crypto from 'node:crypto';
 
 // Letters and digits a person can read aloud and type without confusion: no 0/O, 1/I/L, 5/S, 2/Z, 8/B.

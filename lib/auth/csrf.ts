@@ -1,3 +1,4 @@
+// CSRF protection: csurf in session mode, its token handed to the views that draw forms.
 import csurf from 'csurf';
 import type { RequestHandler } from 'express';
 

@@ -1,3 +1,4 @@
+// The password rules (length, common and breached passwords, context words) and bcrypt hashing off the event loop.
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { dictionary } from '@zxcvbn-ts/language-common';

@@ -1,3 +1,4 @@
+// The pino logger every process writes its lines through, with secrets redacted.
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };

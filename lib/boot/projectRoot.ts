@@ -1,3 +1,4 @@
+// The project's root folder, for files found relative to it (views, migrations, data).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

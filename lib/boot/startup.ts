@@ -1,3 +1,4 @@
+// Loading the configuration in an entry point: a wrong environment stops it with one line.
 import { ConfigError, loadConfig, type Config } from './config.ts';
 
 // Entry points stop with one clear line when the environment is wrong.

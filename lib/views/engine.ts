@@ -1,3 +1,4 @@
+// Express's view engine: EJS pages rendered inside the one layout, with the locals every page reads.
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Express } from 'express';

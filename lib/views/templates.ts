@@ -1,3 +1,4 @@
+// EJS options shared by pages and emails: strict mode, named locals, root includes, one escaper.
 import path from 'node:path';
 import ejs from 'ejs';
 import { projectRoot } from '../boot/projectRoot.ts';
