@@ -12,12 +12,13 @@ const ownerOnly: RequestHandler = (req, _res, next) => {
   next(req.user?.role === 'owner' ? undefined : new NotFoundError());
 };
 
-// Mail pages: the developer mailbox (never in production) and the owner's undelivered mail.
+// Mail pages: the developer mailbox (only without SMTP_URL, in development or test) and the
+// owner's undelivered mail.
 export function mailRouter(deps: RouterDeps): Router {
   const router = Router();
   // Both pages show addresses, and the mailbox live registration links: never kept in a cache.
-  // In production the mailbox does not exist: its addresses answer the ordinary 404.
-  if (!deps.config.isProduction) {
+  // Otherwise the mailbox does not exist: its addresses answer the ordinary 404.
+  if (deps.config.devMailbox) {
     router.get(paths.devMailbox.index, noStore, devMailbox.index(deps));
     router.get(routePattern(paths.devMailbox.message, 'messageId'), noStore, devMailbox.show(deps));
   }

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import type { Request, RequestHandler, Response } from 'express';
 import { verifyAgainstNothing, verifySecret } from './passwords.ts';
 import { beginSignInAttempt, signInSucceeded, type SignInScope } from './signInThrottle.ts';
-import { SESSION_COOKIE, startSessionClock } from '../session/session.ts';
+import { clearSessionCookie, startSessionClock } from '../session/session.ts';
 import { paths } from '../paths.ts';
 
 export type PartnerRole = 'owner' | 'admin' | 'staff';
@@ -118,7 +118,7 @@ export async function signOut(req: Request, res: Response): Promise<void> {
     req.session.destroy((error) => (error ? reject(error) : resolve()));
   });
   req.user = undefined;
-  res.clearCookie(SESSION_COOKIE, { path: '/' });
+  clearSessionCookie(req, res);
 }
 
 // Partner pages: anyone else (nobody, or a customer) is sent to the partner sign-in.

@@ -17,6 +17,11 @@ export interface Config {
   databasePoolSize: number;
   embeddedPostgresPort: number;
   smtpUrl: string | undefined;
+  // The developer mailbox (every email, live links included, in a page) exists only without
+  // SMTP_URL, in development or test.
+  devMailbox: boolean;
+  // APP_URL is https: the session cookie is Secure and __Host- prefixed, whatever a proxy says.
+  secureCookies: boolean;
   sessionSecret: string;
   brandName: string;
   logLevel: string;
@@ -93,7 +98,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (sessionSecret !== '' && sessionSecret.length < 32) {
     throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters long');
   }
-  // Outside production a fixed development secret keeps sessions across restarts.
+  // Sending real mail means real users: the fixed development secret (public, in this file)
+  // would let anyone forge their session cookies.
+  if (smtpUrl !== undefined && sessionSecret === '') {
+    throw new ConfigError('SESSION_SECRET', 'is required when SMTP_URL is set (the development secret is only for the developer mailbox)');
+  }
+  // Only with the developer mailbox, a fixed development secret keeps sessions across restarts.
   if (sessionSecret === '') sessionSecret = 'development-only-session-secret-not-for-production';
 
   const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info');
@@ -111,6 +121,8 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 5, 1, 100),
     embeddedPostgresPort: integer(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1024, 65535),
     smtpUrl,
+    devMailbox: smtpUrl === undefined && (nodeEnv === 'development' || nodeEnv === 'test'),
+    secureCookies: appUrl.startsWith('https:'),
     sessionSecret,
     brandName,
     logLevel,
