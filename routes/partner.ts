@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { paths, routePattern } from '../lib/paths.ts';
 import { requirePartner } from '../lib/auth/passport.ts';
+import { noStore } from '../lib/http/securityHeaders.ts';
 import type { RouterDeps } from '../lib/deps.ts';
 import * as signIn from '../controllers/partner/signIn.ts';
 import * as accounts from '../controllers/partner/accounts.ts';
@@ -13,6 +14,9 @@ const withAccountId = (build: (accountId: string) => string) => routePattern(bui
 
 export function partnerRouter(deps: RouterDeps): Router {
   const router = Router();
+  // Partner pages show key codes, customers' emails and (Activity) network addresses: no
+  // cache, the browser's included, keeps any of them.
+  router.use('/partner', noStore);
   router.get(paths.partner.signIn, signIn.get);
   router.post(paths.partner.signIn, signIn.post(deps));
   router.post(paths.partner.signOut, signIn.signOutPost);
