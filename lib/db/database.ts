@@ -29,6 +29,9 @@ export function createKnex(connectionString: string, poolMax: number, logger?: L
       debug: (message: unknown) => logger.debug({ knex: message }, 'knex'),
     },
     connection: { connectionString, application_name: 'partner-portal' },
+    // A failed query's error names its SQL with $1, $2… placeholders, never the values bound
+    // to them (tokens' hashes, password hashes, emails), so no log line carries them.
+    compileSqlOnError: false,
     // A dead database must give a quick 503, never a request that hangs.
     acquireConnectionTimeout: 5000,
     pool: { min: 0, max: poolMax, idleTimeoutMillis: 30000 },

@@ -85,12 +85,22 @@ export function errorHandler(logger: Logger, isProduction: boolean): ErrorReques
   };
 }
 
-function sameOriginReferrer(referer: string | undefined, host: string | undefined): string | undefined {
+// The "Go back" link: the page the visitor came from, as a path on this site. A path that
+// starts with // or /\ (the URL parser reads "/\" as "//") would be a link to another host,
+// so anything but a plain same-origin path gives the home page.
+export function sameOriginReferrer(referer: string | undefined, host: string | undefined): string | undefined {
   if (!referer || !host) return undefined;
+  let url: URL;
   try {
-    const url = new URL(referer);
-    return url.host === host ? url.pathname + url.search : undefined;
+    url = new URL(referer);
   } catch {
     return undefined;
   }
+  if (url.host !== host || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
+  const back = url.pathname + url.search;
+  return isSameOriginPath(back) ? back : undefined;
+}
+
+export function isSameOriginPath(path: string): boolean {
+  return /^\/(?![/\\])/.test(path) && !/[\u0000-\u001f\u007f]/.test(path);
 }
