@@ -39,7 +39,7 @@ export function readChangeSecurityQuestions(body: unknown, questionIds: number[]
 
 // The value is the email address a reset link is asked for.
 export function readForgotPassword(body: unknown): FormResult<string> {
-  const email = textField(body, 'email', 254);
+  const email = textField(body, 'email', 320);
   return formResult({ email }, { email: emailProblem(email, 'email address') }, () => email);
 }
 

@@ -70,7 +70,7 @@ export function readPurchase(body: unknown, catalog: Catalog): FormResult<Purcha
     customerName:
       values.customerName === ''
         ? 'Enter the customer name'
-        : values.customerName.length > CUSTOMER_NAME_MAX_LENGTH
+        : [...values.customerName].length > CUSTOMER_NAME_MAX_LENGTH
           ? `Customer name must be ${CUSTOMER_NAME_MAX_LENGTH} characters or fewer`
           : undefined,
     customerEmail: emailProblem(values.customerEmail, 'customer email address'),

@@ -18,16 +18,18 @@ export function formErrors(problems: FieldProblems): FormErrors | undefined {
 }
 
 // Reads one text field from a parsed body: never trusts the type, trims, strips control
-// characters and what undecodable bytes became (U+FFFD, lone surrogates: no browser sends
-// them), keeping none of them, and caps the length so nothing huge is echoed back.
+// characters (C0 and C1) and what undecodable bytes became (U+FFFD, lone surrogates: no
+// browser sends them), keeping none of them, and caps the length in characters so nothing
+// huge is echoed back. Callers cap above their own limit, so a value over it is refused by
+// the validator with a message, never cut to fit.
 export function textField(body: unknown, name: string, maxLength = 1000): string {
   if (!body || typeof body !== 'object') return '';
   const value = Object.prototype.hasOwnProperty.call(body, name) ? (body as Record<string, unknown>)[name] : undefined;
   if (typeof value !== 'string') return '';
   // eslint-disable-next-line no-control-regex
-  const text = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd\ud800-\udfff]/gu, '').trim().slice(0, maxLength);
-  // The cap may cut an emoji in two: its first half alone is not text either.
-  return text.replace(/[\ud800-\udbff]$/, '');
+  const text = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd\ud800-\udfff]/gu, '').trim();
+  // Counted in characters, not UTF-16 units: an emoji is one character, never cut in two.
+  return text.length <= maxLength ? text : Array.from(text).slice(0, maxLength).join('');
 }
 
 // A password is taken as typed (spaces count), only checked to be a string.

@@ -224,12 +224,8 @@ describe('validators/registration: securityQuestionsPart', () => {
     expect(part.value().answer2).to.equal('😀'.repeat(70));
   });
 
-  // BUG: textField caps the answer at ANSWER_MAX_LENGTH + 50 UTF-16 units (150) before the
-  // length rule counts characters, so any answer of more than 75 emoji (or other characters
-  // outside the BMP, such as CJK Extension B) is silently cut to 75 and accepted: 100 emoji
-  // lose 25, and 101 or more never meet "must be 100 characters or fewer". The same cap
-  // (NAME_MAX_LENGTH + 50) cuts first and last names the same way.
-  it.skip('refuses an answer of 101 emoji and keeps an answer of 100 emoji whole', () => {
+  // Found by these tests and fixed: a value over the limit is refused or cleaned, never cut or kept.
+  it('refuses an answer of 101 emoji and keeps an answer of 100 emoji whole', () => {
     const emoji = '😀'.repeat(ANSWER_MAX_LENGTH);
     expect(securityQuestionsPart({ ...questions, securityAnswer1: emoji }, QUESTION_IDS).value().answer1).to.equal(emoji);
     expect(securityQuestionsPart({ ...questions, securityAnswer1: `${emoji}😀` }, QUESTION_IDS).problems.securityAnswer1).to.equal('Answer 1 must be 100 characters or fewer');
@@ -345,9 +341,8 @@ describe('validators/registration: readPersonalForm (Safe Backup Pro)', () => {
     });
   });
 
-  // BUG (as for the answers): the first name is capped at NAME_MAX_LENGTH + 50 UTF-16 units
-  // before its length is counted in characters, so 101 emoji are cut to 75 and accepted.
-  it.skip('refuses a first name of 101 emoji rather than cutting it to 75', () => {
+  // Found by these tests and fixed: a value over the limit is refused or cleaned, never cut or kept.
+  it('refuses a first name of 101 emoji rather than cutting it to 75', () => {
     expect(errorsOf(readPersonalForm({ ...body, firstName: '😀'.repeat(NAME_MAX_LENGTH + 1) }, QUESTION_IDS, context))).to.deep.equal({
       firstName: 'First name must be 100 characters or fewer',
     });
