@@ -78,8 +78,10 @@ describe('logs and error pages', () => {
         const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdef';
         await supertest(t.app).get(paths.registration.start(token));
         await supertest(t.app).get(paths.portal.resetPassword(token));
+        await supertest(t.app).get(`/partner/reset-password/${token}`);
         expect(log.lines()).to.include('/register/[token]');
         expect(log.lines()).to.include('/portal/reset-password/[token]');
+        expect(log.lines()).to.include('/partner/reset-password/[token]');
         expect(log.lines()).not.to.include(token);
       } finally {
         await t.close();
