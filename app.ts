@@ -16,6 +16,7 @@ import { webRouter } from './routes/index.ts';
 import { findPartnerUserForSignIn } from './models/partners.ts';
 import { findCustomerUserForSignIn } from './models/customerUsers.ts';
 import { recordAudit } from './models/audit.ts';
+import { recordPartnerSignedIn } from './models/signInEvents.ts';
 
 export type { AppDeps } from './lib/deps.ts';
 
@@ -65,8 +66,8 @@ export function createApp(deps: AppDeps): Express {
 
   const passport = createPassport(db, {
     findPartner: findPartnerUserForSignIn,
-    onPartnerSignIn: (req, user) =>
-      recordAudit(db, { type: 'user', user }, { partnerId: user.partnerId, action: 'partner.signed_in', address: req.ip }),
+    // Failed partner sign-ins are recorded by the sign-in controller (controllers/shared/signIn.ts).
+    onPartnerSignIn: (req, user) => recordPartnerSignedIn(db, user, req.ip),
     findCustomer: findCustomerUserForSignIn,
     onCustomerSignIn: (req, user) =>
       recordAudit(db, { type: 'user', user }, {

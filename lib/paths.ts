@@ -20,6 +20,10 @@ export const paths = {
     handOver: (accountId: number | string) => `/partner/accounts/${id(accountId)}/hand-over`,
     activity: '/partner/activity',
     undeliveredMail: '/partner/mail',
+    settings: '/partner/settings',
+    changePassword: '/partner/settings/password',
+    forgotPassword: '/partner/forgot-password',
+    resetPassword: (token: string) => `/partner/reset-password/${id(token)}`,
   },
 
   registration: {

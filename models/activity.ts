@@ -49,7 +49,12 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'installation.activated': (d) => `Computer activated: ${d.computerName} (${d.platform === 'mac' ? 'Mac' : 'Windows'}), serial number ${d.serialNumber}`,
   'installation.reinstalled': (d) => `Computer reinstalled: ${d.computerName} (${d.platform === 'mac' ? 'Mac' : 'Windows'}), serial number ${d.serialNumber}`,
   'partner.created': () => 'Partner company onboarded',
-  'partner.signed_in': () => 'Signed in to the Partner Portal',
+  'partner.signed_in': (d) => (d.email ? `Signed in to the Partner Portal as ${d.email}` : 'Signed in to the Partner Portal'),
+  'partner.sign_in_failed': (d) =>
+    `Failed sign-in as ${d.email}: ${d.outcome === 'paused' ? 'paused after too many failed attempts' : 'wrong password'}`,
+  'partner.password_changed': () => 'Changed their password (signed out everywhere else)',
+  'partner.password_reset_requested': (d) => `Password reset link emailed to ${d.email}`,
+  'partner.password_reset': () => 'Reset their password by emailed link (signed out everywhere)',
   'customer.signed_in': () => 'Customer signed in to their Portal',
   'customer.password_changed': () => 'Customer changed their password',
   'customer.password_reset': () => 'Customer reset their password',

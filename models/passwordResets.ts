@@ -11,6 +11,11 @@ export const RESET_LINK_MINUTES = 60;
 
 export type ResetState = 'valid' | 'expired' | 'no_longer_works';
 
+// A link works once, until it expires (customers' and partner users' links alike).
+export function resetStateOf(row: { used_at: Date | null; expires_at: Date }): ResetState {
+  return row.used_at ? 'no_longer_works' : row.expires_at.getTime() <= Date.now() ? 'expired' : 'valid';
+}
+
 export interface PasswordReset {
   resetId: number;
   state: ResetState;
@@ -65,10 +70,9 @@ export async function findPasswordReset(db: Knex, token: string): Promise<Passwo
     .where('r.token_hash', hashToken(token))
     .first('r.id', 'r.expires_at', 'r.used_at', 'u.id as user_id', 'q1.text as question_1', 'q2.text as question_2');
   if (!row) return undefined;
-  const state: ResetState = row.used_at ? 'no_longer_works' : row.expires_at.getTime() <= Date.now() ? 'expired' : 'valid';
   return {
     resetId: row.id,
-    state,
+    state: resetStateOf(row),
     customerUserId: row.user_id,
     questionText: questionNumber(row.id) === 1 ? row.question_1 : row.question_2,
   };

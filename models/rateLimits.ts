@@ -18,8 +18,9 @@ export const RATE_LIMITS = {
   'partner-sign-in-address': { max: 30, windowSeconds: 15 * MINUTE },
   'customer-sign-in-account': { max: 5, windowSeconds: 15 * MINUTE },
   'customer-sign-in-address': { max: 30, windowSeconds: 15 * MINUTE },
-  // Wrong current passwords from a signed-in customer, per customer user.
+  // Wrong current passwords from a signed-in customer or partner user, per user.
   'customer-current-password': { max: 5, windowSeconds: 15 * MINUTE },
+  'partner-current-password': { max: 5, windowSeconds: 15 * MINUTE },
   // Emailed links that do not exist, per network address (registration and reset links).
   'unknown-link-address': { max: 50, windowSeconds: 15 * MINUTE },
   // Wrong serial numbers or computer names on the registration's computer step, per invitation.
@@ -32,6 +33,9 @@ export const RATE_LIMITS = {
   // Reset emails asked for, per network address and per email address.
   'password-reset-address': { max: 30, windowSeconds: HOUR },
   'password-reset-email': { max: 3, windowSeconds: HOUR },
+  // The same for partner users' reset emails (the Partner Portal's own form).
+  'partner-password-reset-address': { max: 30, windowSeconds: HOUR },
+  'partner-password-reset-email': { max: 3, windowSeconds: HOUR },
   // Wrong answers to the security question after a reset link, per reset link.
   'password-reset-answer': { max: 5, windowSeconds: HOUR },
   // The backup client's activations, per network address.

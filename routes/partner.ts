@@ -9,6 +9,10 @@ import * as purchases from '../controllers/partner/purchases.ts';
 import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
 import * as activity from '../controllers/partner/activity.ts';
+import * as settings from '../controllers/partner/settings.ts';
+import * as password from '../controllers/partner/password.ts';
+import * as forgotPassword from '../controllers/partner/forgotPassword.ts';
+import * as resetPassword from '../controllers/partner/resetPassword.ts';
 
 const withAccountId = (build: (accountId: string) => string) => routePattern(build, 'accountId');
 
@@ -20,6 +24,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.get(paths.partner.signIn, signIn.get);
   router.post(paths.partner.signIn, signIn.post(deps));
   router.post(paths.partner.signOut, signIn.signOutPost);
+  router.get(paths.partner.forgotPassword, forgotPassword.get);
+  router.post(paths.partner.forgotPassword, forgotPassword.post(deps));
+  router.get(routePattern(paths.partner.resetPassword, 'token'), resetPassword.get(deps));
+  router.post(routePattern(paths.partner.resetPassword, 'token'), resetPassword.post(deps));
 
   // Everything below needs a signed-in partner user.
   router.use('/partner', requirePartner);
@@ -38,5 +46,8 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.handOver), handOver.post(deps));
 
   router.get(paths.partner.activity, activity.index(deps));
+  router.get(paths.partner.settings, settings.get(deps));
+  router.get(paths.partner.changePassword, password.get);
+  router.post(paths.partner.changePassword, password.post(deps));
   return router;
 }

@@ -8,10 +8,10 @@ import { passwordContextFor } from '../../validators/registration.ts';
 import { endSessionsOfUser } from '../../models/sessions.ts';
 import { changeCustomerPassword } from '../../models/customerUsers.ts';
 import { readChangePassword } from '../../validators/portal.ts';
-import { checkCurrentPassword } from './currentPassword.ts';
+import { checkCurrentPassword } from '../shared/currentPassword.ts';
 
-const VIEW = 'portal/changePassword';
-const LOCALS = { title: 'Change your password', activeTab: 'settings' };
+const VIEW = 'shared/changePassword';
+const LOCALS = { title: 'Change your password', activeTab: 'settings', links: { settings: paths.portal.settings, changePassword: paths.portal.changePassword } };
 
 export const get: RequestHandler = (_req, res) => res.render(VIEW, LOCALS);
 

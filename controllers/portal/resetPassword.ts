@@ -21,9 +21,10 @@ function tokenFrom(req: Request): string {
 
 function renderLinkProblem(req: Request, res: Response, reason: 'expired' | 'no_longer_works' | 'too_many_answers') {
   delete req.session.passwordReset;
-  res.status(reason === 'expired' ? 410 : 404).render('portal/resetLinkProblem', {
+  res.status(reason === 'expired' ? 410 : 404).render('shared/resetLinkProblem', {
     title: reason === 'expired' ? 'This password reset link has expired' : 'This password reset link no longer works',
     reason,
+    links: { signIn: paths.portal.signIn, forgotPassword: paths.portal.forgotPassword },
   });
 }
 
@@ -54,7 +55,7 @@ export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const open = await openReset(deps, req, res);
     if (!open) return;
-    if (open.answered) return res.render('portal/resetNewPassword', newPasswordLocals(open.token));
+    if (open.answered) return res.render('shared/resetNewPassword', newPasswordLocals(open.token));
     res.render('portal/resetQuestion', questionLocals(open.token, open.reset));
   };
 }
@@ -87,7 +88,7 @@ export function post(deps: RouterDeps): RequestHandler {
     const user = await findCustomerUser(deps.db, reset.customerUserId);
     const context = user ? passwordContextFor(user.email, deps.config.brandName, user.firstName ?? '', user.lastName ?? '') : [];
     const form = readNewPassword(req.body, context);
-    if (!form.ok) return renderFailedForm(res, 'portal/resetNewPassword', form, newPasswordLocals(token));
+    if (!form.ok) return renderFailedForm(res, 'shared/resetNewPassword', form, newPasswordLocals(token));
     const result = await completePasswordReset(deps.db, reset.resetId, form.value, { address: req.ip });
     if (result.outcome !== 'changed') return renderLinkProblem(req, res, result.outcome);
     delete req.session.passwordReset;

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../lib/http/errors.ts';
 import { changeSecurityQuestions, findCustomerUser, listSecurityQuestions, type SecurityQuestion } from '../../models/customerUsers.ts';
 import type { SecurityQuestionValues } from '../../validators/registration.ts';
 import { readChangeSecurityQuestions } from '../../validators/portal.ts';
-import { checkCurrentPassword } from './currentPassword.ts';
+import { checkCurrentPassword } from '../shared/currentPassword.ts';
 
 const VIEW = 'portal/changeSecurityQuestions';
 const pageLocals = (questions: SecurityQuestion[]) => ({ title: 'Change your security questions', activeTab: 'settings', questions });

@@ -7,6 +7,7 @@ import type { SignInScope } from '../../lib/auth/signInThrottle.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import { readSignIn } from '../../validators/signIn.ts';
+import type { SignInFailure } from '../../models/signInEvents.ts';
 
 export interface SignInPages {
   scope: SignInScope;
@@ -17,7 +18,20 @@ export interface SignInPages {
   home: string;
   // The `next` page must start with this: a sign-in never sends anyone off this area.
   area: string;
+  // Records a refused attempt (partner sign-ins are in the partner's Activity).
+  onRefused?: (deps: RouterDeps, attempt: RefusedSignIn) => Promise<void>;
 }
+
+export interface RefusedSignIn {
+  email: string;
+  address: string | undefined;
+  outcome: SignInFailure;
+}
+
+// checkCredentials answers a refusal as its message: anything but the wrong-credentials
+// message is a pause (lib/auth/signInThrottle.ts).
+const WRONG_CREDENTIALS_START = 'The email address or password is not right';
+const refusalOf = (message: string): SignInFailure => (message.startsWith(WRONG_CREDENTIALS_START) ? 'wrong_password' : 'paused');
 
 export function signInController(pages: SignInPages) {
   const destination = (req: Request) => safeNext(req.query.next, pages.home, pages.area);
@@ -40,6 +54,7 @@ export function signInController(pages: SignInPages) {
       // A wrong email or password, or a pause: one message at the top (which of the two was
       // wrong is not said, so not beside a field), the email kept.
       if (!checked.user) {
+        await pages.onRefused?.(deps, { email: form.value.email.trim().toLowerCase(), address: req.ip, outcome: refusalOf(checked.message) });
         const refused = { ok: false as const, errors: { summary: [{ text: checked.message, href: '#field-email' }], fields: {} }, values: { email: form.value.email } };
         return renderFailedForm(res, pages.view, refused, locals(req));
       }

@@ -12,7 +12,7 @@ import { activateInstallation, recordBackup } from '../../models/installations.t
 import { SignInPage } from './pages/signInPage.ts';
 import { clickAndLoad } from './pages/navigation.ts';
 
-describe('accessibility (axe-core): the Partner Portal’s accounts pages', function () {
+describe('accessibility (axe-core): the Partner Portal’s accounts and settings pages', function () {
   this.timeout(120_000);
   let t: TestApp;
   let server: AppInBrowser['server'];
@@ -80,6 +80,35 @@ describe('accessibility (axe-core): the Partner Portal’s accounts pages', func
     await visit(paths.partner.activity, 'Activity');
 
     expect(audited).to.have.length(11);
+    expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
+  });
+
+  it('finds nothing serious on Settings, Change your password and the forgotten-password pages', async () => {
+    const before = audited.length;
+    await visit(paths.partner.settings, 'Settings with recent sign-ins');
+    await clickAndLoad(page, page.getByRole('link', { name: 'Change your password' }));
+    await audit('Change your password');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Change password' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Change your password with errors');
+
+    await visit(paths.partner.forgotPassword, 'Forgot your password');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Send reset link' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Forgot your password with errors');
+    await page.getByLabel('Email address').fill(partner.email);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Send reset link' }));
+    await audit('Reset link sent');
+    const email = await testDatabase().db('outbox_emails').where({ template: 'password-reset', recipient: partner.email }).orderBy('id', 'desc').first('data');
+    await visit(new URL(email.data.resetUrl).pathname, 'Choose a new password');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Change password' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Choose a new password with errors');
+    const unknown = await page.goto(paths.partner.resetPassword('C'.repeat(43)));
+    expect(unknown?.status()).to.equal(404);
+    await audit('Reset link no longer works');
+
+    expect(audited.length - before).to.equal(9);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 });

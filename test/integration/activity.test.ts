@@ -64,7 +64,7 @@ describe('the Activity tab: the audit log, newest first, by account, a page at a
     ]);
     expect(events[0]).to.include({ who: 'Reception PC (backup client)', account: 'Evergreen Garden', address: '203.0.113.9' });
     expect(events[1]).to.include({ who: 'Pat Partner (partner)', account: 'Delta Clinic' });
-    expect(events.map((e) => e.what)).to.include('Signed in to the Partner Portal');
+    expect(events.map((e) => e.what)).to.include(`Signed in to the Partner Portal as ${partner.email}`);
     expect(events.at(-1)!.what).to.equal('Partner company onboarded');
   });
 
