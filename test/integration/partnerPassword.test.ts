@@ -69,6 +69,20 @@ describe('partner Settings: change your password', () => {
     expect(await signInStatus(t.app, partner.email, partner.password)).to.equal(303);
   });
 
+  it('checks no more than the limit of 50 parallel wrong current passwords', async function () {
+    this.timeout(30_000);
+    const partner = await createTestPartner('Parallel Current IT');
+    const agent = await signInPartner(t.app, partner);
+    const { csrf } = await getForm(agent, paths.partner.changePassword);
+    const fields = { password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD, _csrf: csrf };
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => agent.post(paths.partner.changePassword).type('form').send({ ...fields, currentPassword: `guess number ${i}` })),
+    );
+    const max = RATE_LIMITS['partner-current-password'].max;
+    expect(answers.filter((r) => r.status === 422)).to.have.length(max);
+    expect(answers.filter((r) => r.status === 429)).to.have.length(50 - max);
+  });
+
   it('changes the password, ends the user’s other sessions, keeps this one on a new id, and records it in Activity', async function () {
     this.timeout(30_000);
     const partner = await createTestPartner('Change Password IT');
@@ -170,6 +184,17 @@ describe('partner sign-in: Forgot your password?', () => {
     const max = RATE_LIMITS['partner-password-reset-email'].max;
     for (let i = 0; i <= max; i += 1) expect((await askForLink(partner.email)).status).to.equal(303);
     expect(await resetEmails(partner.email)).to.have.length(max);
+  });
+
+  it('queues no more reset emails than the per-email limit for 50 parallel requests', async function () {
+    this.timeout(30_000);
+    const partner = await createTestPartner('Parallel Forgot IT');
+    const agent = supertest.agent(t.app);
+    const { csrf } = await getForm(agent, paths.partner.forgotPassword);
+    await Promise.all(Array.from({ length: 50 }, () => agent.post(paths.partner.forgotPassword).type('form').send({ email: partner.email, _csrf: csrf }).expect(303)));
+    const emails = await resetEmails(partner.email);
+    expect(emails.length).to.be.greaterThan(0);
+    expect(emails.length).to.be.at.most(RATE_LIMITS['partner-password-reset-email'].max);
   });
 
   it('takes a new password from the link once, ends every session of the user, then the new password signs in', async function () {
