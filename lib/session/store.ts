@@ -72,7 +72,8 @@ export class SessionStore extends PgStore {
 // connections as the pages' pool is plenty.
 export function createSessionStore(databaseUrl: string, logger: Logger, config: Pick<Config, 'databasePoolSize' | 'absoluteTimeoutHours' | 'env'>): SessionStore {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.ceil(config.databasePoolSize / 2), connectionTimeoutMillis: 5000 });
-  pool.on('error', (error) => logger.warn({ err: error }, 'session pool connection lost'));
+  // Only what went wrong: the error object can carry the connection's parameters.
+  pool.on('error', (error: Error & { code?: string }) => logger.warn({ error: error.message, code: error.code }, 'session pool connection lost'));
   return new SessionStore(pool, {
     // The row outlives the absolute timeout by nothing: an older session is over anyway.
     ttlSeconds: config.absoluteTimeoutHours * 3600,
