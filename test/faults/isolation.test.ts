@@ -41,7 +41,7 @@ function routesOf(tree: Record<string, unknown>, prefix = 'paths'): Route[] {
 
 // Addresses anyone may open: what they show must still carry nobody else's data.
 const PUBLIC = new Set<string>([
-  paths.home, paths.health, paths.ready, paths.partner.signIn, paths.partner.signOut,
+  paths.home, paths.health, paths.ready, paths.partner.signIn, paths.partner.signOut, paths.partner.forgotPassword,
   paths.portal.signIn, paths.portal.signOut, paths.portal.forgotPassword, paths.registration.newLink,
 ]);
 
