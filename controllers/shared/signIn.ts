@@ -28,11 +28,6 @@ export interface RefusedSignIn {
   outcome: SignInFailure;
 }
 
-// checkCredentials answers a refusal as its message: anything but the wrong-credentials
-// message is a pause (lib/auth/signInThrottle.ts).
-const WRONG_CREDENTIALS_START = 'The email address or password is not right';
-const refusalOf = (message: string): SignInFailure => (message.startsWith(WRONG_CREDENTIALS_START) ? 'wrong_password' : 'paused');
-
 export function signInController(pages: SignInPages) {
   const destination = (req: Request) => safeNext(req.query.next, pages.home, pages.area);
   const locals = (req: Request) => ({
@@ -54,7 +49,7 @@ export function signInController(pages: SignInPages) {
       // A wrong email or password, or a pause: one message at the top (which of the two was
       // wrong is not said, so not beside a field), the email kept.
       if (!checked.user) {
-        await pages.onRefused?.(deps, { email: form.value.email.trim().toLowerCase(), address: req.ip, outcome: refusalOf(checked.message) });
+        await pages.onRefused?.(deps, { email: form.value.email.trim().toLowerCase(), address: req.ip, outcome: checked.reason });
         const refused = { ok: false as const, errors: { summary: [{ text: checked.message, href: '#field-email' }], fields: {} }, values: { email: form.value.email } };
         return renderFailedForm(res, pages.view, refused, locals(req));
       }

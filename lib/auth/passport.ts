@@ -34,8 +34,12 @@ export type FindSignInCandidate = (db: Knex, email: string) => Promise<SignInCan
 
 const WRONG_CREDENTIALS = 'The email address or password is not right. Check them and try again.';
 
+// Why a sign-in was refused: a wrong email or password, or a limit that paused it.
+export type SignInRefusal = 'wrong_password' | 'paused';
+
 interface SignInInfo {
   message: string;
+  reason: SignInRefusal;
 }
 
 // One local strategy per kind of user, each with its own lookup; throttling and the
@@ -50,10 +54,10 @@ function localStrategy(db: Knex, scope: SignInScope, find: FindSignInCandidate, 
         // The attempt's places are taken before the password is checked, so attempts sent at
         // once cannot all pass a count that none of them has joined yet.
         const attempt = await beginSignInAttempt(db, scope, normalisedEmail, address);
-        if ('paused' in attempt) return done(null, false, { message: attempt.paused });
+        if ('paused' in attempt) return done(null, false, { message: attempt.paused, reason: 'paused' } as SignInInfo);
         const candidate = await find(db, normalisedEmail);
         const valid = candidate ? await verifySecret(password, candidate.passwordHash) : await verifyAgainstNothing(password);
-        if (!candidate || !valid) return done(null, false, { message: WRONG_CREDENTIALS });
+        if (!candidate || !valid) return done(null, false, { message: WRONG_CREDENTIALS, reason: 'wrong_password' } as SignInInfo);
         await signInSucceeded(db, scope, normalisedEmail, attempt);
         await onSuccess(req, candidate.user);
         return done(null, candidate.user);
@@ -78,7 +82,7 @@ export function createPassport(db: Knex, options: AuthOptions): passport.Passpor
   return instance;
 }
 
-export type CredentialsCheck = { user: SessionUser } | { user: false; message: string };
+export type CredentialsCheck = { user: SessionUser } | { user: false; message: string; reason: SignInRefusal };
 
 // Checks an email and password with the strategy of that kind of user (throttled, as long
 // for a wrong email as for a wrong password) without signing in yet.
@@ -94,7 +98,7 @@ export function checkCredentials(
   return new Promise((resolve, reject) => {
     instance.authenticate(scope, { session: false }, (error: unknown, user: SessionUser | false, info?: SignInInfo) => {
       if (error) return reject(error);
-      resolve(user ? { user } : { user: false, message: info?.message ?? WRONG_CREDENTIALS });
+      resolve(user ? { user } : { user: false, message: info?.message ?? WRONG_CREDENTIALS, reason: info?.reason ?? 'wrong_password' });
     })(req, res, reject);
   });
 }
