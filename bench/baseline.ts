@@ -1,8 +1,9 @@
 // The bare-metal baseline for `npm run bench`: node:http and pg, no framework, no session,
 // no template engine. It runs the Accounts tab's first-page query and writes the same
 // table HTML. The SQL text is taken once, at start, from the app's own model function
-// (knex's query event), so both sides send PostgreSQL exactly the same statement; product
-// and plan names come from the catalog read once at start, as in the app. Serving uses only pg.
+// (knex's query event), so both sides send PostgreSQL exactly the same statement, under the
+// same prepared statement's name; product and plan names come from the catalog read once at
+// start, as in the app. Serving uses only pg.
 import http from 'node:http';
 import pg from 'pg';
 import { createKnex } from '../lib/db/database.ts';
@@ -16,6 +17,7 @@ const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is required');
 
 interface FirstPageQuery {
+  name: string | undefined;
   text: string;
   values: unknown[];
   // Captured for partner 1: the bindings each request sets to its partner.
@@ -25,8 +27,8 @@ interface FirstPageQuery {
 
 async function captureFirstPageQuery(): Promise<FirstPageQuery> {
   const db = createKnex(databaseUrl!, 1);
-  let captured: { sql: string; bindings: unknown[] } | undefined;
-  db.on('query', (query: { sql: string; bindings: unknown[] }) => {
+  let captured: { sql: string; bindings: unknown[]; options?: { name?: string } } | undefined;
+  db.on('query', (query: { sql: string; bindings: unknown[]; options?: { name?: string } }) => {
     if (/customer_accounts/.test(query.sql)) captured ??= query;
   });
   const catalog = await loadCatalog(db);
@@ -34,6 +36,7 @@ async function captureFirstPageQuery(): Promise<FirstPageQuery> {
   await db.destroy();
   if (!captured) throw new Error('No query captured');
   return {
+    name: captured.options?.name,
     // knex reports the SQL as PostgreSQL receives it ($1, $2...).
     text: captured.sql,
     values: captured.bindings,
@@ -92,7 +95,7 @@ const server = http.createServer((req, res) => {
   const values = [...query.values];
   const partnerId = Number(url.searchParams.get('partner') ?? 1);
   for (const index of query.partnerIndexes) values[index] = partnerId;
-  pool.query({ text: query.text, values }).then(
+  pool.query({ name: query.name, text: query.text, values }).then(
     (result) => {
       const html = page(result.rows as Row[]);
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });

@@ -22,10 +22,19 @@ export async function countAccountsByStatus(db: Knex, partnerId: number, filters
 // much for every page view. Counts are kept per partner and filters, and reused while the
 // partner's accounts_version is unchanged (any write to its accounts moves it, in every
 // instance) and for at most COUNTS_MAX_AGE_MS, which bounds how late a count can notice
-// a link or subscription expiring by the clock alone.
+// a link or subscription expiring by the clock alone. When the counts are due, the views
+// that ask meanwhile wait for the one count under way instead of each starting their own:
+// under load, sixteen counts at once held every page up for half a second.
 const COUNTS_MAX_AGE_MS = 30_000;
 const COUNTS_CACHE_SIZE = 2000;
-const countsCache = new Map<string, { version: number; today: string; at: number; counts: StatusCounts }>();
+
+interface Counted {
+  version: number;
+  today: string;
+}
+
+const countsCache = new Map<string, Counted & { at: number; counts: StatusCounts }>();
+const countsUnderWay = new Map<string, Counted & { counts: Promise<StatusCounts> }>();
 
 export async function countAccountsByStatusCached(
   db: Knex,
@@ -40,9 +49,18 @@ export async function countAccountsByStatusCached(
   if (cached && cached.version === version && cached.today === clock.today && clock.now.getTime() - cached.at < COUNTS_MAX_AGE_MS) {
     return cached.counts;
   }
-  const counts = await countAccountsByStatus(db, partnerId, filters, clock);
-  countsCache.delete(key);
-  if (countsCache.size >= COUNTS_CACHE_SIZE) countsCache.delete(countsCache.keys().next().value!);
-  countsCache.set(key, { version, today: clock.today, at: clock.now.getTime(), counts });
-  return counts;
+  const underWay = countsUnderWay.get(key);
+  if (underWay && underWay.version === version && underWay.today === clock.today) return underWay.counts;
+  const counts = countAccountsByStatus(db, partnerId, filters, clock);
+  const entry = { version, today: clock.today, counts };
+  countsUnderWay.set(key, entry);
+  try {
+    const counted = await counts;
+    countsCache.delete(key);
+    if (countsCache.size >= COUNTS_CACHE_SIZE) countsCache.delete(countsCache.keys().next().value!);
+    countsCache.set(key, { version, today: clock.today, at: clock.now.getTime(), counts: counted });
+    return counted;
+  } finally {
+    if (countsUnderWay.get(key) === entry) countsUnderWay.delete(key);
+  }
 }
