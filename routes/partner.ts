@@ -9,6 +9,7 @@ import * as purchases from '../controllers/partner/purchases.ts';
 import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
 import * as activity from '../controllers/partner/activity.ts';
+import * as orders from '../controllers/partner/orders.ts';
 import * as settings from '../controllers/partner/settings.ts';
 import * as password from '../controllers/partner/password.ts';
 import * as forgotPassword from '../controllers/partner/forgotPassword.ts';
@@ -44,6 +45,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.resendRegistration), registration.resend(deps));
   router.get(withAccountId(paths.partner.handOver), handOver.get(deps));
   router.post(withAccountId(paths.partner.handOver), handOver.post(deps));
+
+  router.get(paths.partner.orders, orders.index(deps));
+  router.get(paths.partner.ordersCsv, orders.csv(deps));
+  router.get(routePattern(paths.partner.order, 'orderId'), orders.show(deps));
 
   router.get(paths.partner.activity, activity.index(deps));
   router.get(paths.partner.settings, settings.get(deps));

@@ -4,8 +4,9 @@ import { emailProblem, queryString, textField } from '../lib/forms/validation.ts
 import { formResult, type FormResult } from '../lib/forms/result.ts';
 import type { Catalog } from '../models/catalog.ts';
 import type { Administrator } from '../models/purchases.ts';
-import { ACCOUNT_SORTS, PAGE_SIZES, type AccountFilters, type AccountSort } from '../models/accounts/filters.ts';
+import { ACCOUNT_SORTS, EXPIRING_WITHIN_DAYS, PAGE_SIZES, PENDING_LONGER_THAN_DAYS, type AccountFilters, type AccountSort } from '../models/accounts/filters.ts';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../models/accounts/statuses.ts';
+import { isBackupHealth } from '../models/accounts/health.ts';
 import { ADMINISTRATORS } from './purchase.ts';
 
 // The hand-over's value is the customer's email address, where the registration email goes.
@@ -13,6 +14,10 @@ export function readHandOver(body: unknown): FormResult<string> {
   const email = textField(body, 'email', 320);
   return formResult({ email }, { email: emailProblem(email, 'customer email address') }, () => email);
 }
+
+// The address bar's values of the Overview's two list filters (?expiring=30-days, ?pending=over-7-days).
+export const EXPIRING_VALUE = `${EXPIRING_WITHIN_DAYS}-days`;
+export const PENDING_LONG_VALUE = `over-${PENDING_LONGER_THAN_DAYS}-days`;
 
 export interface AccountListQuery {
   filters: AccountFilters;
@@ -27,6 +32,7 @@ export function readAccountListQuery(query: Record<string, unknown>, catalog: Ca
   const product = queryString(query.product);
   const administrator = queryString(query.administrator);
   const sort = queryString(query.sort);
+  const health = queryString(query.health);
   const size = Number(queryString(query.size));
   return {
     filters: {
@@ -36,6 +42,9 @@ export function readAccountListQuery(query: Record<string, unknown>, catalog: Ca
       status: ACCOUNT_STATUSES.some((s) => s.id === status) ? (status as AccountStatus) : undefined,
       productId: catalog.products.some((p) => p.id === product) ? product : undefined,
       administrator: ADMINISTRATORS.includes(administrator as Administrator) ? (administrator as Administrator) : undefined,
+      health: isBackupHealth(health) ? health : undefined,
+      expiring: queryString(query.expiring) === EXPIRING_VALUE || undefined,
+      pendingLong: queryString(query.pending) === PENDING_LONG_VALUE || undefined,
       sort: ACCOUNT_SORTS.some((s) => s.id === sort) ? (sort as AccountSort) : 'name',
     },
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : PAGE_SIZES[0],

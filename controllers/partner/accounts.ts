@@ -11,6 +11,7 @@ import { ACCOUNT_SORTS, PAGE_SIZES, type AccountFilters } from '../../models/acc
 import { eachAccountBatch, listAccounts, type AccountRow } from '../../models/accounts/list.ts';
 import { ACCOUNT_STATUSES, ADMINISTRATOR_LABELS, STATUS_LABELS, clockAt } from '../../models/accounts/statuses.ts';
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
+import { ORDER_KIND_LABELS, ordersForAccount } from '../../models/orders.ts';
 import { readAccountListQuery } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
 
@@ -145,10 +146,13 @@ export function show(deps: RouterDeps): RequestHandler {
     const now = new Date();
     const account = await findAccountForPartner(deps.db, partnerId, accountIdOf(req.params.accountId), clockAt(now));
     const emails = account.registration ? await emailStateForAccount(deps.db, partnerId, account.id) : undefined;
+    const orders = await ordersForAccount(deps.db, partnerId, account.id);
     res.render('partner/account', {
       title: account.name,
       activeTab: 'accounts',
       account,
+      orders,
+      orderKindLabels: ORDER_KIND_LABELS,
       statusLabels: STATUS_LABELS,
       registrationEmail: emails?.registration ? { state: emails.registration.state, text: emailStateText(emails.registration) } : undefined,
       computers: account.installations.map((installation) => ({

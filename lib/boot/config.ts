@@ -32,6 +32,8 @@ export interface Config {
   registrationLinkDays: number;
   downloadUrlWindows: string;
   downloadUrlMac: string;
+  // Every order's money is in this one ISO 4217 currency, in integer cents.
+  currency: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -68,6 +70,17 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+// CURRENCY: an ISO 4217 code the platform's Intl knows (USD, EUR, GBP...).
+function currency(env: Env): string {
+  const raw = (env.CURRENCY ?? '').trim();
+  if (raw === '') return 'USD';
+  const code = raw.toUpperCase();
+  if (!/^[A-Z]{3}$/.test(code) || !Intl.supportedValuesOf('currency').includes(code)) {
+    throw new ConfigError('CURRENCY', `must be an ISO 4217 currency code such as USD or EUR, got "${raw}"`);
+  }
+  return code;
 }
 
 // TRUST_PROXY follows Express's "trust proxy": true/false, a hop count, or addresses.
@@ -134,5 +147,6 @@ export function loadConfig(env: Env = process.env): Config {
     downloadUrlWindows:
       url(env, 'DOWNLOAD_URL_WINDOWS', ['http:', 'https:']) ?? 'https://downloads.carbonite.example/windows/CarboniteSetup.exe',
     downloadUrlMac: url(env, 'DOWNLOAD_URL_MAC', ['http:', 'https:']) ?? 'https://downloads.carbonite.example/mac/Carbonite.dmg',
+    currency: currency(env),
   };
 }

@@ -31,6 +31,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
     'keyCode',
   ],
   'password-reset': ['name', 'resetUrl', 'expiresAt'],
+  'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.

@@ -31,6 +31,7 @@ export function setUpViews(app: Express, config: Config): void {
     brandName: config.brandName,
     downloadUrlWindows: config.downloadUrlWindows,
     downloadUrlMac: config.downloadUrlMac,
+    currency: config.currency,
     paths,
     format,
     // Safe defaults so every page, error pages included, renders whatever ran before it.

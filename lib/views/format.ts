@@ -35,8 +35,16 @@ export function dateTime(value: Date | string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? '' : dateTimeFormat.format(d);
 }
 
-export function money(cents: number): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(cents / 100);
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+// Integer cents in the given ISO 4217 currency (the order's, or CURRENCY's).
+export function money(cents: number, currency = 'USD'): string {
+  let formatter = moneyFormats.get(currency);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    moneyFormats.set(currency, formatter);
+  }
+  return formatter.format(cents / 100);
 }
 
 export function count(n: number, singular: string, plural = `${singular}s`): string {

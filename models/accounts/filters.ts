@@ -2,14 +2,20 @@
 import type { Knex } from 'knex';
 import type { Administrator } from '../purchases.ts';
 import { statusConditions, type AccountStatus, type Clock } from './statuses.ts';
+import { healthConditions, type BackupHealth } from './health.ts';
 
-export type AccountSort = 'name' | 'expiry' | 'newest';
+export type AccountSort = 'name' | 'expiry' | 'newest' | 'backup';
 
 export const ACCOUNT_SORTS: readonly { id: AccountSort; label: string }[] = [
   { id: 'name', label: 'Name (A to Z)' },
   { id: 'expiry', label: 'Expiry (soonest first)' },
   { id: 'newest', label: 'Newest first' },
+  { id: 'backup', label: 'Last backup (oldest first)' },
 ];
+
+// The Overview's "expiring soon" and "pending for long" (their numbers link to these filters).
+export const EXPIRING_WITHIN_DAYS = 30;
+export const PENDING_LONGER_THAN_DAYS = 7;
 
 export const PAGE_SIZES = [25, 50, 100] as const;
 
@@ -18,8 +24,16 @@ export interface AccountFilters {
   status?: AccountStatus;
   productId?: string;
   administrator?: Administrator;
+  health?: BackupHealth;
+  // Subscriptions ending within EXPIRING_WITHIN_DAYS, not yet ended.
+  expiring?: boolean;
+  // Registrations pending (link still valid) since more than PENDING_LONGER_THAN_DAYS.
+  pendingLong?: boolean;
   sort: AccountSort;
 }
+
+const DAY_MS = 86_400_000;
+const dayAfter = (today: string, days: number) => new Date(Date.parse(`${today}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
 // What people type is matched as text, never as a pattern: %, _ and \ are escaped.
 function likePattern(search: string): string {
@@ -31,7 +45,7 @@ function likePattern(search: string): string {
 const SEARCH_TEXT = `(lower(a.name) || ' ' || lower(a.email))`;
 
 // Scopes a query over customer_accounts `a` to the partner, then to the filters.
-export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filters: Omit<AccountFilters, 'sort'>, clock: Clock, withStatus = true) {
+export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filters: Omit<AccountFilters, 'sort'>, clock: Clock, withStatus = true, withHealth = true) {
   query.where('a.partner_id', partnerId);
   if (filters.search) query.whereRaw(`${SEARCH_TEXT} LIKE lower(?)`, [likePattern(filters.search)]);
   if (filters.productId) query.where('a.product_id', filters.productId);
@@ -39,6 +53,20 @@ export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filter
   if (withStatus && filters.status) {
     const [sql, bindings] = statusConditions(clock)[filters.status];
     query.whereRaw(sql, bindings);
+  }
+  if (withHealth && filters.health) {
+    const [sql, bindings] = healthConditions(partnerId, clock)[filters.health];
+    query.whereRaw(sql, bindings);
+  }
+  if (filters.expiring) query.whereBetween('a.ends_on', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]);
+  if (filters.pendingLong) {
+    const [sql, bindings] = statusConditions(clock).pending;
+    query
+      .whereRaw(sql, bindings)
+      .whereRaw(
+        'EXISTS (SELECT 1 FROM registration_invitations ri WHERE ri.customer_account_id = a.id AND ri.created_at <= ?)',
+        [new Date(clock.now.getTime() - PENDING_LONGER_THAN_DAYS * DAY_MS)],
+      );
   }
   return query;
 }

@@ -4,6 +4,7 @@ import type { Administrator } from '../purchases.ts';
 import { loadCatalog, planName, productName } from '../catalog.ts';
 import { applyFilters, type AccountFilters, type AccountSort } from './filters.ts';
 import { clockAt, statusCase, type AccountStatus, type Clock } from './statuses.ts';
+import { healthCase, type BackupHealth } from './health.ts';
 
 // Each sort is an index order (see the migrations): its key columns, the same columns as
 // the page names them, and its direction.
@@ -11,6 +12,7 @@ const SORT_KEYS: Record<AccountSort, { columns: string[]; pageColumns: string[];
   name: { columns: ['lower(a.name)', 'a.id'], pageColumns: ['page.sort_name', 'page.id'], descending: false },
   expiry: { columns: ['a.ends_on', 'a.id'], pageColumns: ['page.ends_on', 'page.id'], descending: false },
   newest: { columns: ['a.id'], pageColumns: ['page.id'], descending: true },
+  backup: { columns: ['a.backup_sort_at', 'a.id'], pageColumns: ['page.backup_sort_at', 'page.id'], descending: false },
 };
 
 type CursorKey = (string | number)[];
@@ -26,6 +28,8 @@ function encodeCursor(cursor: Cursor): string {
 
 // A real calendar day, and text PostgreSQL accepts (no NUL), or the cursor is not ours.
 const isDay = (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+// An instant as the backup sort writes it (ISO 8601, UTC), or 'infinity' (no computers).
+const isInstant = (v: unknown) => v === 'infinity' || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v)));
 // eslint-disable-next-line no-control-regex
 const isText = (v: unknown) => typeof v === 'string' && v.length <= 1000 && !/\u0000/.test(v);
 
@@ -44,6 +48,7 @@ function decodeCursor(value: string, sort: AccountSort): CursorKey | undefined {
   const isId = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
   if (sort === 'newest') return key.length === 1 && isId(key[0]) ? key : undefined;
   if (sort === 'expiry') return key.length === 2 && isDay(key[0]) && isId(key[1]) ? key : undefined;
+  if (sort === 'backup') return key.length === 2 && isInstant(key[0]) && isId(key[1]) ? key : undefined;
   return key.length === 2 && isText(key[0]) && isId(key[1]) ? key : undefined;
 }
 
@@ -58,6 +63,9 @@ export interface AccountRow {
   administrator: Administrator;
   status: AccountStatus;
   endsOn: string;
+  health: BackupHealth;
+  // The oldest last backup of its computers that have one.
+  oldestBackupAt: Date | null;
 }
 
 export interface AccountPage {
@@ -84,6 +92,9 @@ interface ListedAccount {
   ends_on: string;
   sort_name: string;
   status: AccountStatus;
+  health: BackupHealth;
+  oldest_backup_at: Date | null;
+  backup_sort_at: Date | string;
   product_id: string;
   plan_id: string;
   computers_allowed: number;
@@ -107,7 +118,7 @@ interface PageRow {
 // the table, and keeps planning. One name is always one SQL text: it names each part that
 // changes the text.
 function plainListStatementName(filters: AccountFilters, direction: string, fromKey: boolean, limit: number): string | undefined {
-  if (filters.search || filters.productId || filters.administrator || filters.status) return undefined;
+  if (filters.search || filters.productId || filters.administrator || filters.status || filters.health || filters.expiring || filters.pendingLong) return undefined;
   return `accounts_page_${filters.sort}_${direction.toLowerCase()}_${fromKey ? 'from_key' : 'first'}_${limit}`;
 }
 
@@ -121,8 +132,20 @@ function pageQuery(db: Knex, partnerId: number, filters: AccountFilters, clock: 
     inner.whereRaw(`(${columns.join(', ')}) ${direction === 'DESC' ? '<' : '>'} (${columns.map(() => '?').join(', ')})`, key);
   }
   const [status, statusBindings] = statusCase(clock);
+  const [health, healthBindings] = healthCase(partnerId, clock);
   inner
-    .select('a.id', 'a.name', 'a.email', 'a.administrator', 'a.ends_on', db.raw('lower(a.name) AS sort_name'), db.raw(`${status} AS status`, statusBindings))
+    .select(
+      'a.id',
+      'a.name',
+      'a.email',
+      'a.administrator',
+      'a.ends_on',
+      'a.oldest_backup_at',
+      'a.backup_sort_at',
+      db.raw('lower(a.name) AS sort_name'),
+      db.raw(`${status} AS status`, statusBindings),
+      db.raw(`${health} AS health`, healthBindings),
+    )
     .orderByRaw(columns.map((c) => `${c} ${direction}`).join(', '))
     .limit(limit, { skipBinding: true });
 
@@ -143,6 +166,14 @@ function pageQuery(db: Knex, partnerId: number, filters: AccountFilters, clock: 
     .orderByRaw(pageColumns.map((c) => `${c} ${direction}`).join(', '));
   const name = plainListStatementName(filters, direction, Boolean(key), limit);
   return name ? query.options({ name }) : query;
+}
+
+function sortKeyOf(sort: AccountSort, r: ListedAccount): CursorKey {
+  if (sort === 'name') return [r.sort_name, r.id];
+  if (sort === 'expiry') return [r.ends_on, r.id];
+  // pg reads 'infinity' as the number Infinity; a Date is written back exactly as ISO text.
+  if (sort === 'backup') return [r.backup_sort_at instanceof Date && Number.isFinite(r.backup_sort_at.getTime()) ? r.backup_sort_at.toISOString() : 'infinity', r.id];
+  return [r.id];
 }
 
 async function fetchPage(
@@ -171,8 +202,10 @@ async function fetchPage(
       administrator: r.administrator,
       status: r.status,
       endsOn: r.ends_on,
+      health: r.health,
+      oldestBackupAt: r.oldest_backup_at,
     },
-    sortKey: filters.sort === 'name' ? [r.sort_name, r.id] : filters.sort === 'expiry' ? [r.ends_on, r.id] : [r.id],
+    sortKey: sortKeyOf(filters.sort, r),
     accountsVersion: Number(r.accounts_version),
   }));
 }

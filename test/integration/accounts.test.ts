@@ -319,12 +319,12 @@ describe('the Accounts tab: search, filters, sort, counts, pages and CSV over a 
     const text = res.body as string;
     expect(text.startsWith('\ufeff')).to.equal(true);
     const [header, ...rows] = parseCsv(text.slice(1));
-    expect(header).to.deep.equal(['Account', 'Email', 'Product', 'Plan', 'Computers used', 'Computers allowed', 'Administrator', 'Status', 'Expires on']);
+    expect(header).to.deep.equal(['Account', 'Email', 'Product', 'Plan', 'Computers used', 'Computers allowed', 'Administrator', 'Status', 'Expires on', 'Backup health', 'Oldest last backup']);
     expect(rows).to.have.length(expected.length);
     expect(rows.map((r) => r[1])).to.deep.equal(expected.map((a) => a.email));
     const first = expected[0];
     const [product, plan] = first.product === 'safe' ? ['Safe', 'Basic'] : ['Safe Backup Pro', 'Core'];
-    expect(rows[0]).to.deep.equal([first.name, first.email, product, plan, '0', rows[0][5], 'Customer', 'Pending registration', first.endsOn]);
+    expect(rows[0]).to.deep.equal([first.name, first.email, product, plan, '0', rows[0][5], 'Customer', 'Pending registration', first.endsOn, 'No computers', '']);
   });
 
   it('exports every account of a big book when nothing is filtered, in several batches', async () => {
@@ -357,7 +357,7 @@ describe('the Accounts tab: search, filters, sort, counts, pages and CSV over a 
     expect(res.text.startsWith('\ufeffAccount,Email,')).to.equal(true);
     expect(res.text.endsWith('\r\n')).to.equal(true);
     const rows = parseCsv(res.text.replace(/^\ufeff/, ''));
-    expect(rows.slice(1).every((r) => r.length === 9)).to.equal(true);
+    expect(rows.slice(1).every((r) => r.length === 11)).to.equal(true);
     const asRead = (name: string) => (/^[-+@]/.test(name) ? `'${name}` : name);
     expect(rows.slice(1).map((r) => r[0])).to.deep.equal(names.map(asRead).reverse());
     expect(res.text).to.include('"Quoted ""Best"" Bakery, Ltd"');
