@@ -4,6 +4,7 @@ import { newKeyCode } from '../lib/codes.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS } from './catalog.ts';
 import { recordAudit } from './audit.ts';
 import { issueInvitation, type InvitationConfig } from './registrationInvitations.ts';
+import { placeOrder, type OrderConfig } from './orders.ts';
 
 export type Administrator = 'partner' | 'customer';
 
@@ -33,13 +34,14 @@ export function subscriptionTerm(termYears: number, start = new Date()): { start
 }
 
 // Places a purchase in one transaction: the customer account, its subscription with a
-// fresh key code, an audit event and, when the customer manages the account, the
-// registration invitation and its email. The purchase key makes it happen once.
+// fresh key code, its order (and the order confirmation email to the buyer), an audit event
+// and, when the customer manages the account, the registration invitation and its email.
+// The purchase key makes it happen once.
 export async function placePurchase(
   db: Knex,
   buyer: SessionUser,
   input: PurchaseInput,
-  context: { address?: string; config: InvitationConfig },
+  context: { address?: string; config: InvitationConfig & OrderConfig },
 ): Promise<PlacedPurchase> {
   const catalog = await loadCatalog(db);
   const plan = catalog.plans.find((p) => p.id === input.planId && p.productId === input.productId);
@@ -99,6 +101,33 @@ export async function placePurchase(
       }
     }
 
+    const order = await placeOrder(
+      trx,
+      {
+        partnerId: buyer.partnerId,
+        kind: 'purchase',
+        orderKey: `purchase:${input.purchaseKey}`,
+        placedBy: { userId: buyer.id, name: buyer.name, email: buyer.email },
+        lines: [
+          {
+            customerAccountId: accountId,
+            customerName: input.customerName,
+            productId: product.id,
+            productName: product.name,
+            planId: plan.id,
+            planName: plan.name,
+            computers: input.computers,
+            termYears: input.termYears,
+            startsOn,
+            endsOn,
+            unitPriceCents: plan.yearlyPriceCents,
+            amountCents: subscription.total_price_cents,
+          },
+        ],
+      },
+      context.config,
+    );
+
     await recordAudit(trx, { type: 'user', user: buyer }, {
       partnerId: buyer.partnerId,
       customerAccountId: accountId,
@@ -111,6 +140,7 @@ export async function placePurchase(
         computers: input.computers,
         termYears: input.termYears,
         administrator: input.administrator,
+        orderNumber: order.orderId,
       },
     });
     if (input.administrator === 'customer') await issueInvitation(trx, accountId, context.config);

@@ -104,6 +104,10 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
     await db('subscriptions').where({ id: subscription.id }).update({ starts_on: term.startsOn, ends_on: term.endsOn });
     await db('customer_accounts').where({ id: accountId }).update({ created_at: boughtOn });
     await db('audit_events').where({ customer_account_id: accountId, action: 'purchase.completed' }).update({ created_at: boughtOn });
+    await db('orders')
+      .whereIn('id', db('order_lines').where({ customer_account_id: accountId }).select('order_id'))
+      .update({ placed_at: new Date(boughtOn.getTime() + 10 * 3_600_000) });
+    await db('order_lines').where({ customer_account_id: accountId }).update({ starts_on: term.startsOn, ends_on: term.endsOn });
 
     if (state === 'pending') {
       await db('registration_invitations').where({ customer_account_id: accountId }).update({ created_at: new Date(now.getTime() - 2 * DAY) });

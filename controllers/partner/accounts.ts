@@ -12,7 +12,9 @@ import { eachAccountBatch, listAccounts, type AccountRow } from '../../models/ac
 import { ACCOUNT_STATUSES, ADMINISTRATOR_LABELS, STATUS_LABELS, clockAt } from '../../models/accounts/statuses.ts';
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
 import { ORDER_KIND_LABELS, ordersForAccount } from '../../models/orders.ts';
-import { readAccountListQuery } from '../../validators/accounts.ts';
+import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached } from '../../models/accounts/health.ts';
+import { applyFilters } from '../../models/accounts/filters.ts';
+import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
 
 type ListLink = Partial<AccountFilters> & { size?: number; after?: string; before?: string };
@@ -34,17 +36,28 @@ function accountsUrl(base: string, filters: AccountFilters, size: number, change
   const productId = changedOr(changes, 'productId', filters.productId);
   const administrator = changedOr(changes, 'administrator', filters.administrator);
   const sort = changedOr(changes, 'sort', filters.sort);
+  const health = changedOr(changes, 'health', filters.health);
+  const expiring = changedOr(changes, 'expiring', filters.expiring);
+  const pendingLong = changedOr(changes, 'pendingLong', filters.pendingLong);
   const pageSize = changedOr(changes, 'size', size);
   let query = '';
   if (search) query = withParam(query, 'q', search);
   if (status) query = withParam(query, 'status', status);
   if (productId) query = withParam(query, 'product', productId);
   if (administrator) query = withParam(query, 'administrator', administrator);
+  if (health) query = withParam(query, 'health', health);
+  if (expiring) query = withParam(query, 'expiring', EXPIRING_VALUE);
+  if (pendingLong) query = withParam(query, 'pending', PENDING_LONG_VALUE);
   if (sort && sort !== 'name') query = withParam(query, 'sort', sort);
   if (pageSize && pageSize !== PAGE_SIZES[0]) query = withParam(query, 'size', String(pageSize));
   if (changes.after) query = withParam(query, 'after', changes.after);
   if (changes.before) query = withParam(query, 'before', changes.before);
   return base + query;
+}
+
+// The Accounts list showing exactly the given filters (the Overview's numbers link here).
+export function accountsListLink(filters: Partial<AccountFilters>): string {
+  return accountsUrl(paths.partner.accounts, { search: '', sort: 'name', ...filters }, PAGE_SIZES[0]);
 }
 
 export function index(deps: RouterDeps): RequestHandler {
@@ -55,7 +68,8 @@ export function index(deps: RouterDeps): RequestHandler {
     const clock = clockAt();
     const page = await listAccounts(deps.db, partnerId, filters, { size, after, before }, clock);
     const counts = await countAccountsByStatusCached(deps.db, partnerId, filters, clock, page.accountsVersion);
-    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator);
+    const healthCounts = await countAccountsByHealthCached(deps.db, (q) => applyFilters(q, partnerId, filters, clock, true, false), partnerId, filters, clock);
+    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator || filters.health || filters.expiring || filters.pendingLong);
     res.render('partner/accounts', {
       title: 'Accounts',
       activeTab: 'accounts',
@@ -64,8 +78,11 @@ export function index(deps: RouterDeps): RequestHandler {
       size,
       page,
       counts,
+      healthCounts,
       catalog,
       statuses: ACCOUNT_STATUSES,
+      healths: BACKUP_HEALTHS,
+      healthLabels: HEALTH_LABELS,
       statusLabels: STATUS_LABELS,
       administratorLabels: ADMINISTRATOR_LABELS,
       sorts: ACCOUNT_SORTS,
@@ -76,7 +93,7 @@ export function index(deps: RouterDeps): RequestHandler {
   };
 }
 
-const CSV_HEADER = ['Account', 'Email', 'Product', 'Plan', 'Computers used', 'Computers allowed', 'Administrator', 'Status', 'Expires on'];
+const CSV_HEADER = ['Account', 'Email', 'Product', 'Plan', 'Computers used', 'Computers allowed', 'Administrator', 'Status', 'Expires on', 'Backup health', 'Oldest last backup'];
 
 function csvRow(row: AccountRow): (string | number)[] {
   return [
@@ -89,6 +106,8 @@ function csvRow(row: AccountRow): (string | number)[] {
     ADMINISTRATOR_LABELS[row.administrator],
     STATUS_LABELS[row.status],
     row.endsOn,
+    HEALTH_LABELS[row.health],
+    row.oldestBackupAt ? row.oldestBackupAt.toISOString() : '',
   ];
 }
 

@@ -111,4 +111,18 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     expect(audited.length - before).to.equal(9);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
+
+  it('finds nothing serious on Orders, its search with errors and a Receipt', async () => {
+    const before = audited.length;
+    const bought = await purchaseFor(partner, { customerName: 'Axe Receipts', administrator: 'partner' });
+    const line = await testDatabase().db('order_lines').where({ customer_account_id: bought.accountId }).first('order_id');
+    await visit(paths.partner.orders, 'Orders');
+    const failed = await page.goto(`${paths.partner.orders}?from=2026-02-30`);
+    expect(failed?.status()).to.equal(422);
+    await audit('Orders with a date that is not one');
+    await visit(paths.partner.order(line.order_id), 'Receipt');
+
+    expect(audited.length - before).to.equal(3);
+    expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
+  });
 });
