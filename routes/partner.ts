@@ -10,6 +10,7 @@ import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
 import * as activity from '../controllers/partner/activity.ts';
 import * as orders from '../controllers/partner/orders.ts';
+import * as renewals from '../controllers/partner/renewals.ts';
 import * as settings from '../controllers/partner/settings.ts';
 import * as password from '../controllers/partner/password.ts';
 import * as forgotPassword from '../controllers/partner/forgotPassword.ts';
@@ -45,6 +46,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.resendRegistration), registration.resend(deps));
   router.get(withAccountId(paths.partner.handOver), handOver.get(deps));
   router.post(withAccountId(paths.partner.handOver), handOver.post(deps));
+  router.get(withAccountId(paths.partner.renew), renewals.get(deps));
+  router.post(withAccountId(paths.partner.renew), renewals.post(deps));
+  router.get(withAccountId(paths.partner.reviewRenewal), renewals.review(deps));
+  router.post(withAccountId(paths.partner.completeRenewal), renewals.complete(deps));
 
   router.get(paths.partner.orders, orders.index(deps));
   router.get(paths.partner.ordersCsv, orders.csv(deps));

@@ -1,6 +1,7 @@
 import type { SessionUser } from '../lib/auth/passport.ts';
 import type { FormErrors } from '../lib/forms/validation.ts';
 import type { PurchaseJourney } from '../validators/purchase.ts';
+import type { RenewalJourney } from '../validators/renewal.ts';
 
 declare global {
   namespace Express {
@@ -36,6 +37,8 @@ declare global {
       >;
       // The New purchase draft and its review page's one-time purchase key.
       purchase: PurchaseJourney | undefined;
+      // Renew: the years chosen for one account and its review page's one-time key.
+      renewal: RenewalJourney | undefined;
       // A password reset under way: which reset link it belongs to, and whether the security
       // question (the extra check after the emailed link) has been answered.
       passwordReset: { resetId: number; answered: boolean } | undefined;

@@ -112,7 +112,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 
-  it('finds nothing serious on Orders, its search with errors and a Receipt', async () => {
+  it('finds nothing serious on Orders, its search with errors, a Receipt, Renew and Check the renewal', async () => {
     const before = audited.length;
     const bought = await purchaseFor(partner, { customerName: 'Axe Receipts', administrator: 'partner' });
     const line = await testDatabase().db('order_lines').where({ customer_account_id: bought.accountId }).first('order_id');
@@ -121,8 +121,15 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     expect(failed?.status()).to.equal(422);
     await audit('Orders with a date that is not one');
     await visit(paths.partner.order(line.order_id), 'Receipt');
+    await visit(paths.partner.renew(bought.accountId), 'Renew');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Renew with errors');
+    await page.getByLabel('2 years').check();
+    await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+    await audit('Check the renewal');
 
-    expect(audited.length - before).to.equal(3);
+    expect(audited.length - before).to.equal(6);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 });

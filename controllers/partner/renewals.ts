@@ -1,0 +1,118 @@
+// Renew, from an account's Dashboard: choose 1, 2 or 3 years, check the price and the new
+// end date on a review page, then Renew. The review page's one-time key makes every repeat
+// of the last POST land on the one renewal it placed.
+import crypto from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { paths } from '../../lib/paths.ts';
+import { textField } from '../../lib/forms/validation.ts';
+import { renderFailedForm } from '../../lib/forms/failedForm.ts';
+import type { RouterDeps } from '../../lib/deps.ts';
+import * as format from '../../lib/views/format.ts';
+import { TERMS_IN_YEARS } from '../../models/catalog.ts';
+import { clockAt } from '../../models/accounts/statuses.ts';
+import { findAccountNameForPartner } from '../../models/accounts/details.ts';
+import { PlanRetiredError, quoteRenewal, renewSubscription, type RenewalQuote } from '../../models/renewals.ts';
+import { readRenewal } from '../../validators/renewal.ts';
+import { accountIdOf } from './accountParam.ts';
+
+const RENEWAL_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const renewalOrderKey = (renewalKey: string) => `renewal:${renewalKey}`;
+
+const retiredText = (quote: RenewalQuote) =>
+  `The ${quote.planName} plan is no longer sold, so this subscription cannot be renewed on it. Upgrade it to another plan first.`;
+
+// The choices, each with its price and new end date, so the partner sees them before choosing.
+async function formLocals(deps: RouterDeps, partnerId: number, accountId: number) {
+  const clock = clockAt();
+  const quotes = await Promise.all(TERMS_IN_YEARS.map((years) => quoteRenewal(deps.db, partnerId, accountId, years, clock)));
+  return { title: `Renew: ${quotes[0].customerName}`, activeTab: 'accounts', quotes, accountId };
+}
+
+function renderForm(res: Response, locals: Awaited<ReturnType<typeof formLocals>>, years: string): void {
+  res.render('partner/renew', { ...locals, values: { years } });
+}
+
+export function get(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const accountId = accountIdOf(req.params.accountId);
+    const locals = await formLocals(deps, req.user!.partnerId, accountId);
+    const journey = req.session.renewal;
+    renderForm(res, locals, journey && journey.accountId === accountId && !journey.orderId ? String(journey.years) : '');
+  };
+}
+
+// Continue: the checked choice goes to the review page with a fresh one-time key.
+export function post(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const accountId = accountIdOf(req.params.accountId);
+    const locals = await formLocals(deps, req.user!.partnerId, accountId);
+    const form = readRenewal(req.body);
+    if (!form.ok) return renderFailedForm(res, 'partner/renew', form, locals);
+    req.session.renewal = { accountId, years: form.value.years, renewalKey: crypto.randomUUID() };
+    res.redirect(303, paths.partner.reviewRenewal(accountId));
+  };
+}
+
+export function review(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const accountId = accountIdOf(req.params.accountId);
+    const journey = req.session.renewal;
+    // The account must be the partner's even when there is nothing to review.
+    const quote = await quoteRenewal(deps.db, req.user!.partnerId, accountId, journey?.years ?? 1, clockAt());
+    if (!journey || journey.accountId !== accountId) return res.redirect(303, paths.partner.renew(accountId));
+    // Placed already: the session may not say so when submits raced (the last one stored wins).
+    const placed = journey.orderId ?? (await deps.db('orders').where({ order_key: renewalOrderKey(journey.renewalKey), partner_id: req.user!.partnerId }).first('id'))?.id;
+    if (placed) {
+      req.session.flash = { kind: 'info', text: 'This renewal is complete. Here is the account.' };
+      return res.redirect(303, paths.partner.account(accountId));
+    }
+    res.render('partner/reviewRenewal', {
+      title: 'Check the renewal',
+      activeTab: 'accounts',
+      quote,
+      renewalKey: journey.renewalKey,
+      retiredText: quote.planRetired ? retiredText(quote) : undefined,
+    });
+  };
+}
+
+// Renew. A repeat (double click, refresh, back button) finds the order its key placed.
+export function complete(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const user = req.user!;
+    const accountId = accountIdOf(req.params.accountId);
+    await findAccountNameForPartner(deps.db, user.partnerId, accountId);
+    const renewalKey = textField(req.body, 'renewalKey', 100);
+    const journey = req.session.renewal;
+    if (!RENEWAL_KEY.test(renewalKey)) return res.redirect(303, paths.partner.renew(accountId));
+
+    const placedBefore = await deps.db('orders').where({ order_key: renewalOrderKey(renewalKey), partner_id: user.partnerId }).first('id');
+    if (placedBefore) {
+      req.session.flash = { kind: 'info', text: `This renewal was already completed (order ${placedBefore.id}). Here is the account.` };
+      return res.redirect(303, paths.partner.account(accountId));
+    }
+    if (!journey || journey.accountId !== accountId || journey.renewalKey !== renewalKey || journey.orderId) {
+      req.session.flash = { kind: 'info', text: 'The renewal has changed since that page was shown. Check it and renew again.' };
+      return res.redirect(303, paths.partner.renew(accountId));
+    }
+
+    try {
+      const placed = await renewSubscription(
+        deps.db,
+        user,
+        { accountId, years: journey.years, orderKey: renewalOrderKey(renewalKey) },
+        { address: req.ip, config: deps.config, clock: clockAt() },
+      );
+      req.session.renewal = { ...journey, orderId: placed.orderId };
+      req.session.flash = {
+        kind: 'success',
+        text: `Renewed: the subscription now ends on ${format.date(placed.endsOn)}. The key code and the computers stay the same. Order ${placed.orderId} is in your Orders tab.`,
+      };
+      res.redirect(303, paths.partner.account(accountId));
+    } catch (error) {
+      if (!(error instanceof PlanRetiredError)) throw error;
+      req.session.flash = { kind: 'info', text: error.message + '. Nothing was renewed.' };
+      res.redirect(303, paths.partner.account(accountId));
+    }
+  };
+}
