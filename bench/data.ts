@@ -9,7 +9,7 @@ import { projectRoot } from '../lib/boot/projectRoot.ts';
 export const BENCH_PASSWORD = 'bench partner password 2026';
 export const BIG_PARTNER_ID = 1;
 export const BIG_PARTNER_EMAIL = 'owner1@bench.example';
-const DATA_VERSION = 'v3';
+const DATA_VERSION = 'v4';
 
 export interface BenchDatabase {
   url: string;
@@ -51,8 +51,14 @@ async function isBuilt(db: Knex): Promise<boolean> {
 export async function ensureBenchData(url: string, log: (line: string) => void = console.log): Promise<void> {
   const db = createKnex(url, 2);
   try {
-    await migrateLatest(db);
+    const applied = await migrateLatest(db);
     if (await isBuilt(db)) {
+      // A migration that rewrote rows of the built data leaves dead rows and stale statistics,
+      // which slow the very queries the bench measures (index-only scans visit the table again).
+      if (applied.length > 0) {
+        log(`Benchmark data: ${applied.length} new migration(s) applied; vacuum and analyze...`);
+        await db.raw('VACUUM ANALYZE');
+      }
       log('Benchmark data: already built, reusing it.');
       return;
     }
@@ -160,6 +166,8 @@ export async function ensureBenchData(url: string, log: (line: string) => void =
     await step('list columns on customer_accounts', `
       UPDATE customer_accounts a SET product_id = s.product_id, ends_on = s.ends_on FROM subscriptions s WHERE s.customer_account_id = a.id;
       UPDATE customer_accounts a SET registration_link_expires_at = i.expires_at FROM registration_invitations i WHERE i.customer_account_id = a.id`);
+    // And what the installations trigger of migration 20261207000100 keeps: each account's backup health.
+    await step('backup health on customer_accounts', `SELECT customer_accounts_fill_backup_health()`);
     await db.raw('SET max_parallel_maintenance_workers = 2');
     await step(`rebuilding ${deferred.rows.length} indexes`, deferred.rows.map((index: { indexdef: string }) => `${index.indexdef};\n`).join(''));
     await db.raw('SET session_replication_role = DEFAULT');

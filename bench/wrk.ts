@@ -33,8 +33,8 @@ export function parseWrk(output: string): WrkResult {
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(output);
   const requests = /(\d+) requests in /.exec(output);
   const mean = /^\s+Latency\s+(\S+)/m.exec(output);
-  const p50 = /^\s+50%\s+(\S+)$/m.exec(output);
-  const p99 = /^\s+99%\s+(\S+)$/m.exec(output);
+  const p50 = /^\s+50%\s+(\S+)\s*$/m.exec(output);
+  const p99 = /^\s+99%\s+(\S+)\s*$/m.exec(output);
   if (!rate || !requests || !mean || !p50 || !p99) throw new Error(`Could not read wrk's output:\n${output}`);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
