@@ -7,6 +7,7 @@ import { requestLogging } from './lib/http/requestLog.ts';
 import { sessionMiddleware } from './lib/session/session.ts';
 import { csrfProtection } from './lib/auth/csrf.ts';
 import { createPassport } from './lib/auth/passport.ts';
+import { can, type Ability } from './lib/auth/roles.ts';
 import { setUpViews } from './lib/views/engine.ts';
 import { errorHandler, notFound } from './lib/http/errors.ts';
 import { projectRoot } from './lib/boot/projectRoot.ts';
@@ -16,7 +17,6 @@ import { webRouter } from './routes/index.ts';
 import { findPartnerUserForSignIn } from './models/partners.ts';
 import { findCustomerUserForSignIn } from './models/customerUsers.ts';
 import { recordAudit } from './models/audit.ts';
-import { recordPartnerSignedIn } from './models/signInEvents.ts';
 
 export type { AppDeps } from './lib/deps.ts';
 
@@ -46,6 +46,8 @@ function bodyParsing(): RequestHandler {
 function currentUserLocals(): RequestHandler {
   return (req, res, next) => {
     res.locals.currentUser = req.user;
+    // Whether the signed-in user's role allows something: links to what it does not are not drawn.
+    res.locals.can = (ability: Ability) => can(req.user?.role, ability);
     // A flash message is taken when a page draws it, so a redirect does not swallow it.
     res.locals.takeFlash = () => {
       const flash = req.session?.flash;
@@ -66,8 +68,10 @@ export function createApp(deps: AppDeps): Express {
 
   const passport = createPassport(db, {
     findPartner: findPartnerUserForSignIn,
-    // Failed partner sign-ins are recorded by the sign-in controller (controllers/shared/signIn.ts).
-    onPartnerSignIn: (req, user) => recordPartnerSignedIn(db, user, req.ip),
+    // Partner sign-ins, failed or done, are recorded by the sign-in controller
+    // (controllers/shared/signIn.ts): a right password is not yet a sign-in when a
+    // two-factor code is still to come.
+    onPartnerSignIn: async () => {},
     findCustomer: findCustomerUserForSignIn,
     onCustomerSignIn: (req, user) =>
       recordAudit(db, { type: 'user', user }, {

@@ -19,6 +19,7 @@ export const EMAIL_STATE_LABELS: Record<EmailState, string> = {
 export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'registration-invitation': 'Registration email',
   'password-reset': 'Password reset email',
+  'partner-invitation': 'Team invitation email',
   'order-confirmation': 'Order confirmation email',
 };
 

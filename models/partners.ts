@@ -3,13 +3,14 @@ import type { PartnerRole, SessionUser, SignInCandidate } from '../lib/auth/pass
 import { hashSecret, verifySecret } from '../lib/auth/passwords.ts';
 import { recordAudit } from './audit.ts';
 
-const PARTNER_USER_COLUMNS = ['u.id', 'u.partner_id', 'u.name', 'u.email', 'u.role', 'p.name as partner_name'];
+export const PARTNER_USER_COLUMNS = ['u.id', 'u.partner_id', 'u.name', 'u.email', 'u.role', 'p.name as partner_name'];
 
-function partnerUsers(db: Knex | Knex.Transaction) {
-  return db('partner_users as u').join('partners as p', 'p.id', 'u.partner_id');
+// Active partner users only: a deactivated user cannot sign in, reset a password or be found.
+export function partnerUsers(db: Knex | Knex.Transaction) {
+  return db('partner_users as u').join('partners as p', 'p.id', 'u.partner_id').whereNull('u.deactivated_at');
 }
 
-function partnerSessionUser(row: { id: number; partner_id: number; name: string; email: string; role: PartnerRole; partner_name: string }): SessionUser {
+export function partnerSessionUser(row: { id: number; partner_id: number; name: string; email: string; role: PartnerRole; partner_name: string }): SessionUser {
   return {
     key: `partner:${row.id}`,
     kind: 'partner',

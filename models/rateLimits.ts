@@ -38,6 +38,10 @@ export const RATE_LIMITS = {
   'partner-password-reset-email': { max: 3, windowSeconds: HOUR },
   // Wrong answers to the security question after a reset link, per reset link.
   'password-reset-answer': { max: 5, windowSeconds: HOUR },
+  // Wrong two-factor codes (sign-in's second step, enrolment), per partner user.
+  'partner-two-factor': { max: 5, windowSeconds: 15 * MINUTE },
+  // Team invitations sent and resent, per partner company.
+  'partner-invitation': { max: 30, windowSeconds: HOUR },
   // The backup client's activations, per network address.
   'api-activation-address': { max: 30, windowSeconds: 5 * MINUTE },
 } as const satisfies Record<string, LimitRule>;

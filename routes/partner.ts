@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { paths, routePattern } from '../lib/paths.ts';
 import { requirePartner } from '../lib/auth/passport.ts';
+import { requireRoleForRoute } from '../lib/auth/roles.ts';
 import { noStore } from '../lib/http/securityHeaders.ts';
 import type { RouterDeps } from '../lib/deps.ts';
 import * as signIn from '../controllers/partner/signIn.ts';
@@ -15,6 +16,9 @@ import * as settings from '../controllers/partner/settings.ts';
 import * as password from '../controllers/partner/password.ts';
 import * as forgotPassword from '../controllers/partner/forgotPassword.ts';
 import * as resetPassword from '../controllers/partner/resetPassword.ts';
+import * as twoFactor from '../controllers/partner/twoFactor.ts';
+import * as team from '../controllers/partner/team.ts';
+import * as invitation from '../controllers/partner/invitation.ts';
 
 const withAccountId = (build: (accountId: string) => string) => routePattern(build, 'accountId');
 
@@ -30,9 +34,17 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(paths.partner.forgotPassword, forgotPassword.post(deps));
   router.get(routePattern(paths.partner.resetPassword, 'token'), resetPassword.get(deps));
   router.post(routePattern(paths.partner.resetPassword, 'token'), resetPassword.post(deps));
+  // The sign-in's second step and an invitation's acceptance come before the session is signed in.
+  router.get(paths.partner.signInCode, twoFactor.codeGet(deps));
+  router.post(paths.partner.signInCode, twoFactor.codePost(deps));
+  router.get(paths.partner.signInSetUpTwoFactor, twoFactor.setUpGet(deps, 'sign-in'));
+  router.post(paths.partner.signInSetUpTwoFactor, twoFactor.setUpPost(deps, 'sign-in'));
+  router.get(routePattern(paths.partner.acceptInvitation, 'token'), invitation.get(deps));
+  router.post(routePattern(paths.partner.acceptInvitation, 'token'), invitation.post(deps));
 
-  // Everything below needs a signed-in partner user.
-  router.use('/partner', requirePartner);
+  // Everything below needs a signed-in partner user, whose role allows the address
+  // (lib/auth/roles.ts: every route under /partner, those added later included).
+  router.use('/partner', requirePartner, requireRoleForRoute);
   router.get(paths.partner.accounts, accounts.index(deps));
   router.get(paths.partner.accountsCsv, accounts.csv(deps));
 
@@ -59,5 +71,23 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.get(paths.partner.settings, settings.get(deps));
   router.get(paths.partner.changePassword, password.get);
   router.post(paths.partner.changePassword, password.post(deps));
+  router.get(paths.partner.twoFactorSetUp, twoFactor.setUpGet(deps, 'settings'));
+  router.post(paths.partner.twoFactorSetUp, twoFactor.setUpPost(deps, 'settings'));
+  router.get(paths.partner.recoveryCodes, twoFactor.recoveryCodesGet(deps));
+
+  // The Team tab: owner and administrators; ownership and the two-factor rule, the owner
+  // (lib/auth/roles.ts guards them by address, above).
+  router.get(paths.partner.team, team.index(deps));
+  router.get(paths.partner.inviteUser, team.inviteGet);
+  router.post(paths.partner.inviteUser, team.invitePost(deps));
+  router.post(routePattern(paths.partner.resendInvitation, 'invitationId'), team.resendPost(deps));
+  router.post(routePattern(paths.partner.revokeInvitation, 'invitationId'), team.revokePost(deps));
+  router.get(routePattern(paths.partner.teamUser, 'userId'), team.userGet(deps));
+  router.post(routePattern(paths.partner.changeRole, 'userId'), team.rolePost(deps));
+  router.post(routePattern(paths.partner.deactivateUser, 'userId'), team.deactivatePost(deps));
+  router.post(routePattern(paths.partner.resetTwoFactor, 'userId'), team.resetTwoFactorPost(deps));
+  router.get(paths.partner.transferOwnership, team.transferGet(deps));
+  router.post(paths.partner.transferOwnership, team.transferPost(deps));
+  router.post(paths.partner.twoFactorRequirement, team.twoFactorRequirementPost(deps));
   return router;
 }

@@ -42,6 +42,14 @@ declare global {
       // A password reset under way: which reset link it belongs to, and whether the security
       // question (the extra check after the emailed link) has been answered.
       passwordReset: { resetId: number; answered: boolean } | undefined;
+      // A partner sign-in's second step: the password was right, but the session is signed in
+      // only after a two-factor code, or (enrol) once the user has set two-factor up because
+      // their company requires it. Only the user's id, never a secret in clear.
+      partnerSecondStep: { userId: number; next: string; startedAt: number; enrol: boolean } | undefined;
+      // Setting up two-factor: the new secret, encrypted, until a code from it confirms it.
+      twoFactorEnrolment: { userId: number; encryptedSecret: string } | undefined;
+      // The recovery codes just made, encrypted, shown once by the next page.
+      recoveryCodesToShow: { userId: number; encrypted: string; next: string } | undefined;
     }
   }
 }

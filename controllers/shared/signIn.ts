@@ -2,7 +2,7 @@
 // same throttles (lib/auth/signInThrottle.ts) and the same session rules; only the pages and
 // the passport strategy differ.
 import type { Request, RequestHandler, Response } from 'express';
-import { checkCredentials, safeNext, signIn, signOut } from '../../lib/auth/passport.ts';
+import { checkCredentials, safeNext, signIn, signOut, type SessionUser } from '../../lib/auth/passport.ts';
 import type { SignInScope } from '../../lib/auth/signInThrottle.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { renderFailedForm } from '../../lib/forms/failedForm.ts';
@@ -20,6 +20,11 @@ export interface SignInPages {
   area: string;
   // Records a refused attempt (partner sign-ins are in the partner's Activity).
   onRefused?: (deps: RouterDeps, attempt: RefusedSignIn) => Promise<void>;
+  // After a right password: the address of a second step (two-factor), when one is needed;
+  // the session is then not signed in yet.
+  afterPassword?: (deps: RouterDeps, req: Request, user: SessionUser, next: string) => Promise<string | undefined>;
+  // Once signed in (partner sign-ins are in the partner's Activity).
+  onSignedIn?: (deps: RouterDeps, req: Request, user: SessionUser) => Promise<void>;
 }
 
 export interface RefusedSignIn {
@@ -53,7 +58,10 @@ export function signInController(pages: SignInPages) {
         const refused = { ok: false as const, errors: { summary: [{ text: checked.message, href: '#field-email' }], fields: {} }, values: { email: form.value.email } };
         return renderFailedForm(res, pages.view, refused, locals(req));
       }
+      const secondStep = await pages.afterPassword?.(deps, req, checked.user, destination(req));
+      if (secondStep) return res.redirect(303, secondStep);
       await signIn(req, checked.user);
+      await pages.onSignedIn?.(deps, req, checked.user);
       res.redirect(303, destination(req));
     };
   }

@@ -7,7 +7,7 @@ import { beginSignInAttempt, signInSucceeded, type SignInScope } from './signInT
 import { clearSessionCookie, startSessionClock } from '../session/session.ts';
 import { paths } from '../paths.ts';
 
-export type PartnerRole = 'owner' | 'admin' | 'staff';
+export type PartnerRole = 'owner' | 'admin' | 'staff' | 'read_only';
 
 // The signed-in person, as kept in the session. `key` ("partner:12", "customer:7") is what
 // lets all sessions of one user be found and ended.

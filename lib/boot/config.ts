@@ -23,6 +23,8 @@ export interface Config {
   // APP_URL is https: the session cookie is Secure and __Host- prefixed, whatever a proxy says.
   secureCookies: boolean;
   sessionSecret: string;
+  // Encrypts partner users' two-factor secrets at rest (lib/auth/totp.ts).
+  totpEncryptionKey: string;
   brandName: string;
   logLevel: string;
   trustProxy: boolean | number | string;
@@ -119,6 +121,15 @@ export function loadConfig(env: Env = process.env): Config {
   // Only with the developer mailbox, a fixed development secret keeps sessions across restarts.
   if (sessionSecret === '') sessionSecret = 'development-only-session-secret-not-for-production';
 
+  // The key that encrypts two-factor secrets at rest: required in production, where the fixed
+  // development key (public, in this file) would protect nothing.
+  let totpEncryptionKey = env.TOTP_ENCRYPTION_KEY ?? '';
+  if (isProduction && totpEncryptionKey === '') throw new ConfigError('TOTP_ENCRYPTION_KEY', 'is required in production');
+  if (totpEncryptionKey !== '' && totpEncryptionKey.length < 32) {
+    throw new ConfigError('TOTP_ENCRYPTION_KEY', 'must be at least 32 characters long');
+  }
+  if (totpEncryptionKey === '') totpEncryptionKey = 'development-only-totp-encryption-key-not-for-production';
+
   const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info');
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -137,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     devMailbox: smtpUrl === undefined && (nodeEnv === 'development' || nodeEnv === 'test'),
     secureCookies: appUrl.startsWith('https:'),
     sessionSecret,
+    totpEncryptionKey,
     brandName,
     logLevel,
     trustProxy: trustProxy(env),

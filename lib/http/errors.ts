@@ -17,6 +17,14 @@ export class NotFoundError extends HttpError {
   }
 }
 
+// A signed-in partner user whose role does not allow the page or action (lib/auth/roles.ts).
+export class ForbiddenError extends HttpError {
+  constructor(message = 'Your role in your company does not allow this. Ask your company’s owner or an administrator if you need it.') {
+    super(403, message);
+    this.name = 'ForbiddenError';
+  }
+}
+
 const isApi = (url: string) => url.startsWith('/api/');
 
 export const notFound: RequestHandler = (req, res) => {
@@ -43,7 +51,13 @@ export function errorHandler(logger: Logger, isProduction: boolean): ErrorReques
     let status = 500;
     let message = 'Sorry, something went wrong on our side. Please try again.';
     let view = 'errors/serverError';
-    if (error instanceof HttpError) {
+    let title: string | undefined;
+    if (error instanceof ForbiddenError) {
+      status = 403;
+      message = error.message;
+      view = 'errors/forbidden';
+      title = 'You do not have access to this';
+    } else if (error instanceof HttpError) {
       status = error.status;
       message = error.message;
       view = status === 404 ? 'errors/notFound' : 'errors/problem';
@@ -77,7 +91,7 @@ export function errorHandler(logger: Logger, isProduction: boolean): ErrorReques
     }
     const back = sameOriginReferrer(req.get('referer'), req.get('host')) ?? '/';
     res.status(status).render(view, {
-      title: status === 403 ? 'This form has expired' : status === 404 ? 'Page not found' : status === 503 ? 'Service unavailable' : 'Something went wrong',
+      title: title ?? (status === 403 ? 'This form has expired' : status === 404 ? 'Page not found' : status === 503 ? 'Service unavailable' : 'Something went wrong'),
       message,
       back,
       stack: isProduction || status < 500 ? undefined : e?.stack,

@@ -13,6 +13,8 @@ import { purchaseFor, type TestAccount } from '../support/fixtures.ts';
 import { pathOf, registeredCustomer, type RegisteredCustomer } from '../support/customers.ts';
 import { WebClient, type WebResponse } from './support/webClient.ts';
 import { signInCustomer, signInPartner } from './support/journeys.ts';
+import { partnerSessionUser } from '../support/fixtures.ts';
+import { inviteUser } from '../../models/partnerInvitations.ts';
 
 const db = () => testDatabase().db;
 
@@ -51,6 +53,7 @@ interface Party {
   managed: TestAccount; // the partner administers it, a computer activated
   customer: RegisteredCustomer;
   journeyId: string; // a registration under way in the customer's own browser
+  invitationId: number; // a team invitation not yet accepted
   markers: string[]; // what would show that a page leaked this party's data
 }
 
@@ -74,9 +77,11 @@ describe('fault: isolation sweep', function () {
     const row = await db()('outbox_emails').where({ customer_account_id: pending.accountId, template: 'registration-invitation' }).orderBy('id', 'desc').first('data');
     const opened = await linkOwner.get(pathOf(row.data.registrationUrl as string));
     const journeyId = decodeURIComponent(/^\/register\/([^/]+)\//.exec(opened.location!)![1]);
+    const inviteeEmail = `invitee.${unique.toLowerCase()}@example.test`;
+    const invitationId = await inviteUser(db(), partnerSessionUser(partner), { email: inviteeEmail, role: 'staff' }, { config: t.config });
     return {
-      partner, pending, managed, customer, journeyId,
-      markers: [unique, partner.email, pending.email, managed.email, customer.email, pending.keyCode, managed.keyCode, customer.keyCode, serialNumber],
+      partner, pending, managed, customer, journeyId, invitationId,
+      markers: [unique, partner.email, inviteeEmail, pending.email, managed.email, customer.email, pending.keyCode, managed.keyCode, customer.keyCode, serialNumber],
     };
   }
 
@@ -89,6 +94,8 @@ describe('fault: isolation sweep', function () {
       db()('outbox_emails').whereIn('customer_account_id', accounts).count('* as n'),
       db()('audit_events').whereIn('customer_account_id', accounts).count('* as n'),
       db()('customer_users').whereIn('customer_account_id', accounts).select('id', 'password_hash'),
+      db()('partner_users').where({ partner_id: p.partner.partnerId }).orderBy('id').select('id', 'role', 'deactivated_at', 'totp_enabled_at'),
+      db()('partner_invitations').where({ partner_id: p.partner.partnerId }).orderBy('id').select('id', 'token_hash', 'revoked_at', 'accepted_at'),
     ]);
     return JSON.stringify(rows);
   }
@@ -114,6 +121,10 @@ describe('fault: isolation sweep', function () {
         return [b.journeyId];
       case 'messageId':
         return ['1'];
+      case 'userId':
+        return [String(b.partner.userId)];
+      case 'invitationId':
+        return [String(b.invitationId)];
       // Tokens are the emailed secrets themselves, not ids: one of the right shape that nobody holds.
       case 'token':
         return ['Q'.repeat(43)];

@@ -26,6 +26,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
     SESSION_SECRET: 'test-session-secret-that-is-long-enough-1234',
+    TOTP_ENCRYPTION_KEY: 'test-totp-encryption-key-that-is-long-enough-1234',
     DATABASE_URL: testDatabase().url,
     APP_URL: 'http://localhost:3999',
     ...env,

@@ -32,6 +32,8 @@ describe('configuration', () => {
     ['a malformed idle timeout', { SESSION_IDLE_MINUTES: '-5' }, /^SESSION_IDLE_MINUTES must be a whole number/],
     ['a database pool of no connections', { DATABASE_POOL_SIZE: '0' }, /^DATABASE_POOL_SIZE must be between 1 and 100/],
     ['a malformed TRUST_PROXY', { TRUST_PROXY: 'yes please!' }, /^TRUST_PROXY must be/],
+    ['production without TOTP_ENCRYPTION_KEY', { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://localhost' }, /^TOTP_ENCRYPTION_KEY is required in production/],
+    ['a short TOTP_ENCRYPTION_KEY', { TOTP_ENCRYPTION_KEY: 'short' }, /^TOTP_ENCRYPTION_KEY must be at least 32/],
   ];
   for (const [what, env, message] of refusals) {
     it(`stops with one line naming the variable for ${what}`, () => {
@@ -40,8 +42,9 @@ describe('configuration', () => {
   }
 
   it('accepts a complete production configuration', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), SMTP_URL: 'smtps://u:p@mail.example.com', TRUST_PROXY: '1' });
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), SMTP_URL: 'smtps://u:p@mail.example.com', TRUST_PROXY: '1', TOTP_ENCRYPTION_KEY: 'k'.repeat(40) });
     expect(config.isProduction).to.equal(true);
+    expect(config.totpEncryptionKey).to.equal('k'.repeat(40));
     expect(config.trustProxy).to.equal(1);
     expect(loadConfig({ DATABASE_POOL_SIZE: '12' }).databasePoolSize).to.equal(12);
   });

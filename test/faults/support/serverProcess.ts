@@ -47,6 +47,7 @@ export async function startServer(env: Record<string, string>, startTimeoutMs = 
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'production',
       SESSION_SECRET,
+      TOTP_ENCRYPTION_KEY: 'fault-test-production-totp-encryption-key-0123',
       LOG_LEVEL: 'warn',
       PORT: String(port),
       ...env,
