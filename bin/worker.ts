@@ -5,6 +5,8 @@ import { createLogger } from '../lib/boot/logger.ts';
 import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
 import { createMailer } from '../lib/mail/transport.ts';
 import { createDeliveryWorker } from '../lib/mail/deliveryWorker.ts';
+import { createDigestJob } from '../lib/mail/digestJob.ts';
+import { overviewLinks } from '../controllers/partner/overview.ts';
 import { paths } from '../lib/paths.ts';
 
 const config = loadConfigOrExit();
@@ -17,6 +19,9 @@ await migrateLatest(database.db);
 const mailer = createMailer(config);
 const worker = createDeliveryWorker({ db: database.db, mailer, config, logger });
 worker.start();
+// The weekly digest job runs beside it (models/digests.ts keeps it to one per user per week).
+const digests = createDigestJob({ db: database.db, config, logger, links: overviewLinks() });
+digests.start();
 console.log(
   mailer
     ? `Email delivery worker running: sending through ${mailer.description}`
@@ -29,8 +34,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping the email delivery worker');
-    worker
-      .stop()
+    Promise.all([worker.stop(), digests.stop()])
       .then(() => database.close())
       .then(
         () => process.exit(0),

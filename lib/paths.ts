@@ -9,6 +9,8 @@ export const paths = {
   partner: {
     signIn: '/partner/sign-in',
     signOut: '/partner/sign-out',
+    overview: '/partner/overview',
+    backupMonitoring: '/partner/backup-monitoring',
     accounts: '/partner/accounts',
     accountsCsv: '/partner/accounts.csv',
     newPurchase: '/partner/purchases/new',
@@ -28,6 +30,7 @@ export const paths = {
     undeliveredMail: '/partner/mail',
     settings: '/partner/settings',
     changePassword: '/partner/settings/password',
+    weeklyDigest: '/partner/settings/weekly-digest',
     twoFactorSetUp: '/partner/settings/two-factor',
     recoveryCodes: '/partner/settings/two-factor/recovery-codes',
     team: '/partner/team',

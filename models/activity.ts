@@ -59,6 +59,11 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'customer.password_changed': () => 'Customer changed their password',
   'customer.password_reset': () => 'Customer reset their password',
   'customer.security_questions_changed': () => 'Customer changed their security questions',
+  'partner.backup_thresholds_changed': (d) => {
+    const after = d.after as { overdueDays?: number; notBackingUpDays?: number } | undefined;
+    return `Backup monitoring changed: Overdue after ${plural(after?.overdueDays, 'day')}, Not backing up after ${plural(after?.notBackingUpDays, 'day')}`;
+  },
+  'partner.weekly_digest_changed': (d) => (d.weeklyDigest ? 'Turned the weekly digest email on' : 'Turned the weekly digest email off'),
 };
 
 // An action nobody described yet still reads as words: "backup.reported" -> "Backup reported".

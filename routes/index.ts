@@ -10,7 +10,7 @@ import { mailRouter } from './mail.ts';
 export function webRouter(deps: RouterDeps): Router {
   const router = Router();
   router.get(paths.home, (req, res) => {
-    res.redirect(303, req.user?.kind === 'customer' ? paths.portal.home : paths.partner.accounts);
+    res.redirect(303, req.user?.kind === 'customer' ? paths.portal.home : paths.partner.overview);
   });
   router.use(mailRouter(deps));
   router.use(partnerRouter(deps));

@@ -13,6 +13,8 @@ import * as activity from '../controllers/partner/activity.ts';
 import * as orders from '../controllers/partner/orders.ts';
 import * as renewals from '../controllers/partner/renewals.ts';
 import * as settings from '../controllers/partner/settings.ts';
+import * as overview from '../controllers/partner/overview.ts';
+import * as weeklyDigest from '../controllers/partner/weeklyDigest.ts';
 import * as password from '../controllers/partner/password.ts';
 import * as forgotPassword from '../controllers/partner/forgotPassword.ts';
 import * as resetPassword from '../controllers/partner/resetPassword.ts';
@@ -47,6 +49,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.use('/partner', requirePartner, requireRoleForRoute);
   router.get(paths.partner.accounts, accounts.index(deps));
   router.get(paths.partner.accountsCsv, accounts.csv(deps));
+  router.get(paths.partner.overview, overview.index(deps));
+  router.get(paths.partner.backupMonitoring, overview.monitoringGet(deps));
+  router.post(paths.partner.backupMonitoring, overview.monitoringPost(deps));
+  router.post(paths.partner.weeklyDigest, weeklyDigest.post(deps));
 
   router.get(paths.partner.newPurchase, purchases.newPurchase(deps));
   router.post(paths.partner.newPurchase, purchases.saveDraft(deps));

@@ -151,7 +151,8 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
         );
         await db('installations').where({ id: activation.installationId }).update({ activated_at: new Date(boughtOn.getTime() + DAY) });
         if (c === 2) continue;
-        const stoppedDaysAgo = c === 0 ? 0 : 5;
+        // A stopped computer is Overdue (5 days) or, on every third account, Not backing up (9 days).
+        const stoppedDaysAgo = c === 0 ? 0 : index % 3 === 0 ? 9 : 5;
         for (let day = 14; day >= stoppedDaysAgo; day -= 1) {
           const completedAt = new Date(now.getTime() - day * DAY - (2 + (index % 5)) * 3_600_000);
           await recordBackup(db, activation.deviceToken, { completedAt, bytes: 1_500_000_000 + day * 7_300_000, files: 48_000 + day * 35 });

@@ -5,12 +5,14 @@ import type { RouterDeps } from '../../lib/deps.ts';
 import { ROLE_LABELS } from '../../lib/auth/roles.ts';
 import { findPasswordChangedAt } from '../../models/partners.ts';
 import { listOwnSignIns } from '../../models/signInEvents.ts';
+import { findWeeklyDigestChoice } from '../../models/digests.ts';
 import { findTwoFactorState } from '../../models/twoFactor.ts';
 
 export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const user = req.user!;
     const [passwordChangedAt, signIns, twoFactor] = await Promise.all([findPasswordChangedAt(deps.db, user), listOwnSignIns(deps.db, user), findTwoFactorState(deps.db, user.id)]);
-    res.render('partner/settings', { title: 'Settings', activeTab: 'settings', user, passwordChangedAt, signIns, twoFactor, roleLabels: ROLE_LABELS });
+    const weeklyDigest = await findWeeklyDigestChoice(deps.db, user);
+    res.render('partner/settings', { title: 'Settings', activeTab: 'settings', user, passwordChangedAt, signIns, twoFactor, roleLabels: ROLE_LABELS, weeklyDigest });
   };
 }

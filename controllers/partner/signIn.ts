@@ -9,7 +9,7 @@ export const { get, post, signOutPost } = signInController({
   view: 'partner/signIn',
   title: 'Sign in to the Partner Portal',
   signInPath: paths.partner.signIn,
-  home: paths.partner.accounts,
+  home: paths.partner.overview,
   area: '/partner/',
   onRefused: (deps, attempt) => recordPartnerSignInFailed(deps.db, deps.logger, attempt),
   // Two-factor: a code after the password, or setting it up when the company requires it.

@@ -31,6 +31,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
     'keyCode',
   ],
   'password-reset': ['name', 'resetUrl', 'expiresAt'],
+  'weekly-digest': ['name', 'partnerName', 'week', 'figures', 'attention', 'overviewUrl'],
   'partner-invitation': ['partnerName', 'invitedByName', 'roleLabel', 'acceptUrl', 'expiresAt'],
   'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
 };

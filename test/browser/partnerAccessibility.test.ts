@@ -31,7 +31,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     const signIn = new SignInPage(page, paths.partner.signIn);
     await signIn.open();
     await signIn.signIn(partner.email, partner.password);
-    await page.waitForURL((url) => url.pathname === paths.partner.accounts);
+    await page.waitForURL((url) => url.pathname === paths.partner.overview);
   });
   after(async () => {
     await context?.close();
@@ -56,7 +56,18 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     const computer = await activateInstallation(db, { keyCode: administered.keyCode, computerName: 'Axe PC', platform: 'windows' });
     await recordBackup(db, computer.deviceToken, { completedAt: new Date(Date.now() - 3_600_000), bytes: 10, files: 1 });
 
+    // One computer 8 days without a backup, so the Overview has a number and a row to show.
+    const stale = await activateInstallation(db, { keyCode: administered.keyCode, computerName: 'Axe Laptop', platform: 'mac' });
+    await recordBackup(db, stale.deviceToken, { completedAt: new Date(Date.now() - 8 * 86_400_000), bytes: 10, files: 1 });
+    await visit(paths.partner.overview, 'Overview');
     await visit(paths.partner.accounts, 'Accounts');
+    await visit(`${paths.partner.accounts}?health=not_backing_up&sort=backup`, 'Accounts by backup health');
+    await visit(paths.partner.backupMonitoring, 'Backup monitoring');
+    await page.getByLabel('Overdue after (days without a backup)').fill('9');
+    await page.getByLabel('Not backing up after (days without a backup)').fill('4');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Backup monitoring with errors');
     await visit(`${paths.partner.accounts}?q=nothing-matches`, 'Accounts, nothing found');
     await visit(paths.partner.newPurchase, 'New purchase');
     await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
@@ -79,7 +90,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     await audit('Hand over with errors');
     await visit(paths.partner.activity, 'Activity');
 
-    expect(audited).to.have.length(11);
+    expect(audited).to.have.length(15);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 

@@ -33,7 +33,7 @@ describe('browser, JavaScript off: a partner buys, finds the account, installs a
     const signIn = new SignInPage(page, paths.partner.signIn);
     await signIn.open();
     await signIn.signIn(partner.email, partner.password);
-    await page.waitForURL((url) => url.pathname === paths.partner.accounts);
+    await page.waitForURL((url) => url.pathname === paths.partner.overview);
   });
   afterEach(() => context.close());
   after(async () => {

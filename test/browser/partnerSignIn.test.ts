@@ -37,13 +37,13 @@ describe('browser, JavaScript off: partner sign-in and sign-out', function () {
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).to.equal('');
   });
 
-  it('signs in to the Accounts tab and signs out again', async () => {
+  it('signs in to the Overview tab and signs out again', async () => {
     const signIn = new SignInPage(page, paths.partner.signIn);
     await signIn.open();
     await signIn.signIn(partner.email, partner.password);
-    expect(new URL(page.url()).pathname).to.equal(paths.partner.accounts);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Accounts');
-    expect(await page.getByRole('link', { name: 'Accounts' }).getAttribute('aria-current')).to.equal('page');
+    expect(new URL(page.url()).pathname).to.equal(paths.partner.overview);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Overview');
+    expect(await page.getByRole('link', { name: 'Overview', exact: true }).getAttribute('aria-current')).to.equal('page');
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect(new URL(page.url()).pathname).to.equal(paths.partner.signIn);
     expect(await page.getByRole('status').textContent()).to.include('You have signed out.');

@@ -57,4 +57,39 @@ describe('demo data: the demo partner’s accounts show every state the product 
     const home = await customer.get(paths.portal.home).expect(200);
     expect(home.text).to.include('<h1>Backup Dashboard</h1>');
   });
+
+  it('shows on the demo partner’s Overview its overdue and not-backing-up computers, each number leading to exactly those accounts', async () => {
+    const { db } = testDatabase();
+    // What the demo's computers say, worked out here from their last backups (default thresholds: 3 and 7 days).
+    const installations = await db('installations as i')
+      .join('subscriptions as s', 's.id', 'i.subscription_id')
+      .where('s.partner_id', partnerId)
+      .select('s.customer_account_id as account_id', 'i.last_backup_at');
+    const worst = new Map<number, number>();
+    for (const i of installations) {
+      if (!i.last_backup_at) continue;
+      const days = (Date.now() - i.last_backup_at.getTime()) / 86_400_000;
+      worst.set(i.account_id, Math.max(worst.get(i.account_id) ?? 0, days));
+    }
+    const notBackingUp = [...worst].filter(([, days]) => days >= 7).map(([id]) => id).sort((a, b) => a - b);
+    const overdue = [...worst].filter(([, days]) => days >= 3 && days < 7).map(([id]) => id).sort((a, b) => a - b);
+    expect(notBackingUp.length, 'demo accounts not backing up').to.be.greaterThan(0);
+    expect(overdue.length, 'demo accounts overdue').to.be.greaterThan(0);
+
+    const agent = await signInPartner(t.app, DEMO_PARTNER_SIGN_IN);
+    const overview = (await agent.get(paths.partner.overview).expect(200)).text.replace(/&amp;/g, '&');
+    for (const [heading, ids] of [['Not backing up', notBackingUp], ['Overdue', overdue]] as const) {
+      const tile = new RegExp(`<h3 class="tile__heading" id="tile-[a-z-]+">${heading}</h3>\\s*<p class="tile__count"><a href="([^"]+)">(\\d+) accounts?`).exec(overview);
+      expect(tile, heading).to.not.equal(null);
+      expect(Number(tile![2]), heading).to.equal(ids.length);
+      const listed: number[] = [];
+      let url: string | undefined = tile![1];
+      while (url) {
+        const page = (await agent.get(url).expect(200)).text.replace(/&amp;/g, '&');
+        listed.push(...[...(/<tbody>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '').matchAll(/<td><a href="\/partner\/accounts\/(\d+)">/g)].map((m) => Number(m[1])));
+        url = /<a rel="next" href="([^"]+)"/.exec(page)?.[1];
+      }
+      expect(listed.sort((a, b) => a - b), heading).to.deep.equal(ids);
+    }
+  });
 });

@@ -47,7 +47,7 @@ describe('partner sign-in', () => {
       .type('form')
       .send({ email: partner.email.toUpperCase(), password: partner.password, _csrf: csrfTokenFrom(page.text) })
       .expect(303);
-    expect(res.headers.location).to.equal(paths.partner.accounts);
+    expect(res.headers.location).to.equal(paths.partner.overview);
     const after = sessionIdFrom(res.headers['set-cookie']);
     expect(after).to.be.a('string').and.not.equal(before);
     expect(await testDatabase().db('session').where({ sid: before }).first()).to.equal(undefined);
