@@ -85,7 +85,7 @@ describe('demo data: the demo partner’s accounts show every state the product 
       const listed: number[] = [];
       let url: string | undefined = tile![1];
       while (url) {
-        const page = (await agent.get(url).expect(200)).text.replace(/&amp;/g, '&');
+        const page: string = (await agent.get(url).expect(200)).text.replace(/&amp;/g, '&');
         listed.push(...[...(/<tbody>([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '').matchAll(/<td><a href="\/partner\/accounts\/(\d+)">/g)].map((m) => Number(m[1])));
         url = /<a rel="next" href="([^"]+)"/.exec(page)?.[1];
       }
