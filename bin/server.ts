@@ -9,6 +9,7 @@ import { createHttpServer } from '../lib/http/server.ts';
 import { paths } from '../lib/paths.ts';
 import { createMailer } from '../lib/mail/transport.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../lib/mail/deliveryWorker.ts';
+import { createRenewalJob, type RenewalJob } from '../lib/jobs/renewalJob.ts';
 import { createDigestJob, type DigestJob } from '../lib/mail/digestJob.ts';
 import { overviewLinks } from '../controllers/partner/overview.ts';
 import { partnerUserExists } from '../models/partners.ts';
@@ -43,6 +44,8 @@ server.requestTimeout = 30_000;
 
 // The email delivery worker runs here unless RUN_WORKER=false (then `npm run worker` runs it).
 let worker: DeliveryWorker | undefined;
+// The renewal job runs with it (RENEWAL_CHECK_SECONDS).
+let renewals: RenewalJob | undefined;
 let digests: DigestJob | undefined;
 
 const showDemo = !config.isProduction && database.embedded !== undefined && (seeded || (await partnerUserExists(db, DEMO_PARTNER_SIGN_IN.email)));
@@ -61,6 +64,8 @@ server.listen(config.port, () => {
   if (config.runWorker) {
     worker = createDeliveryWorker({ db, mailer: createMailer(config), config, logger });
     worker.start();
+    renewals = createRenewalJob({ db, config, logger });
+    renewals.start();
     digests = createDigestJob({ db, config, logger, links: overviewLinks() });
     digests.start();
   }
@@ -76,7 +81,7 @@ async function shutdown(signal: string): Promise<void> {
   server.closeIdleConnections();
   const forced = setTimeout(() => server.closeAllConnections(), 10_000);
   // The worker finishes its sends in flight and gives back its claims while requests drain.
-  await Promise.all([closed, worker?.stop(), digests?.stop()]);
+  await Promise.all([closed, worker?.stop(), digests?.stop(), renewals?.stop()]);
   clearTimeout(forced);
   await sessions.end().catch(() => undefined);
   await database.close();

@@ -5,6 +5,7 @@ import { createLogger } from '../lib/boot/logger.ts';
 import { connectDatabase, migrateLatest } from '../lib/db/database.ts';
 import { createMailer } from '../lib/mail/transport.ts';
 import { createDeliveryWorker } from '../lib/mail/deliveryWorker.ts';
+import { createRenewalJob } from '../lib/jobs/renewalJob.ts';
 import { createDigestJob } from '../lib/mail/digestJob.ts';
 import { overviewLinks } from '../controllers/partner/overview.ts';
 import { paths } from '../lib/paths.ts';
@@ -19,6 +20,9 @@ await migrateLatest(database.db);
 const mailer = createMailer(config);
 const worker = createDeliveryWorker({ db: database.db, mailer, config, logger });
 worker.start();
+// The renewal job runs beside it (models/autoRenewals.ts renews each subscription once per term).
+const renewals = createRenewalJob({ db: database.db, config, logger });
+renewals.start();
 // The weekly digest job runs beside it (models/digests.ts keeps it to one per user per week).
 const digests = createDigestJob({ db: database.db, config, logger, links: overviewLinks() });
 digests.start();
@@ -34,7 +38,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping the email delivery worker');
-    Promise.all([worker.stop(), digests.stop()])
+    Promise.all([worker.stop(), digests.stop(), renewals.stop()])
       .then(() => database.close())
       .then(
         () => process.exit(0),

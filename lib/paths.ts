@@ -23,6 +23,7 @@ export const paths = {
     renew: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renew`,
     reviewRenewal: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renew/review`,
     completeRenewal: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renewals`,
+    autoRenew: (accountId: number | string) => `/partner/accounts/${id(accountId)}/auto-renew`,
     orders: '/partner/orders',
     ordersCsv: '/partner/orders.csv',
     order: (orderId: number | string) => `/partner/orders/${id(orderId)}`,

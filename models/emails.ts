@@ -21,6 +21,7 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'password-reset': 'Password reset email',
   'partner-invitation': 'Team invitation email',
   'order-confirmation': 'Order confirmation email',
+  'auto-renew-refused': 'Auto-renew refused email',
   'weekly-digest': 'Weekly digest email',
 };
 

@@ -12,6 +12,7 @@ import * as handOver from '../controllers/partner/handOver.ts';
 import * as activity from '../controllers/partner/activity.ts';
 import * as orders from '../controllers/partner/orders.ts';
 import * as renewals from '../controllers/partner/renewals.ts';
+import * as autoRenew from '../controllers/partner/autoRenew.ts';
 import * as settings from '../controllers/partner/settings.ts';
 import * as overview from '../controllers/partner/overview.ts';
 import * as weeklyDigest from '../controllers/partner/weeklyDigest.ts';
@@ -68,6 +69,7 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.renew), renewals.post(deps));
   router.get(withAccountId(paths.partner.reviewRenewal), renewals.review(deps));
   router.post(withAccountId(paths.partner.completeRenewal), renewals.complete(deps));
+  router.post(withAccountId(paths.partner.autoRenew), autoRenew.post(deps));
 
   router.get(paths.partner.orders, orders.index(deps));
   router.get(paths.partner.ordersCsv, orders.csv(deps));

@@ -12,6 +12,7 @@ import { eachAccountBatch, listAccounts, type AccountRow } from '../../models/ac
 import { ACCOUNT_STATUSES, ADMINISTRATOR_LABELS, STATUS_LABELS, clockAt } from '../../models/accounts/statuses.ts';
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
 import { ORDER_KIND_LABELS, ordersForAccount } from '../../models/orders.ts';
+import { autoRenewStateFor } from '../../models/autoRenewals.ts';
 import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached } from '../../models/accounts/health.ts';
 import { applyFilters } from '../../models/accounts/filters.ts';
 import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
@@ -166,12 +167,15 @@ export function show(deps: RouterDeps): RequestHandler {
     const account = await findAccountForPartner(deps.db, partnerId, accountIdOf(req.params.accountId), clockAt(now));
     const emails = account.registration ? await emailStateForAccount(deps.db, partnerId, account.id) : undefined;
     const orders = await ordersForAccount(deps.db, partnerId, account.id);
+    const autoRenew = await autoRenewStateFor(deps.db, partnerId, account.id, deps.config);
     res.render('partner/account', {
       title: account.name,
       activeTab: 'accounts',
       account,
       orders,
       orderKindLabels: ORDER_KIND_LABELS,
+      autoRenew,
+      autoRenewDaysBefore: deps.config.autoRenewDaysBefore,
       statusLabels: STATUS_LABELS,
       registrationEmail: emails?.registration ? { state: emails.registration.state, text: emailStateText(emails.registration) } : undefined,
       computers: account.installations.map((installation) => ({

@@ -36,6 +36,10 @@ export interface Config {
   downloadUrlMac: string;
   // Every order's money is in this one ISO 4217 currency, in integer cents.
   currency: string;
+  // The renewal job (in the delivery worker's process): how often it looks, and how many days
+  // before a term's end an enrolled subscription is renewed.
+  renewalCheckSeconds: number;
+  autoRenewDaysBefore: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -160,5 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
       url(env, 'DOWNLOAD_URL_WINDOWS', ['http:', 'https:']) ?? 'https://downloads.carbonite.example/windows/CarboniteSetup.exe',
     downloadUrlMac: url(env, 'DOWNLOAD_URL_MAC', ['http:', 'https:']) ?? 'https://downloads.carbonite.example/mac/Carbonite.dmg',
     currency: currency(env),
+    renewalCheckSeconds: integer(env, 'RENEWAL_CHECK_SECONDS', 60, 1, 24 * 3600),
+    autoRenewDaysBefore: integer(env, 'AUTO_RENEW_DAYS_BEFORE', 7, 0, 60),
   };
 }

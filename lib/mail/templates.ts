@@ -34,6 +34,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'weekly-digest': ['name', 'partnerName', 'week', 'figures', 'attention', 'overviewUrl'],
   'partner-invitation': ['partnerName', 'invitedByName', 'roleLabel', 'acceptUrl', 'expiresAt'],
   'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
+  'auto-renew-refused': ['accountName', 'productName', 'planName', 'endsOn', 'dashboardUrl'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.

@@ -1,0 +1,60 @@
+// The renewal job, in the email delivery worker's process: at start-up and then every
+// RENEWAL_CHECK_SECONDS it renews the enrolled subscriptions that end within
+// AUTO_RENEW_DAYS_BEFORE days (models/autoRenewals.ts). Exactly-once lives in the database,
+// so however many workers run it, each subscription is renewed once per term.
+import type { Knex } from 'knex';
+import type { Config } from '../boot/config.ts';
+import type { Logger } from '../boot/logger.ts';
+import { runAutoRenewals, type AutoRenewalRun } from '../../models/autoRenewals.ts';
+import { clockAt } from '../../models/accounts/statuses.ts';
+
+export interface RenewalJobDeps {
+  db: Knex;
+  config: Pick<Config, 'currency' | 'appUrl' | 'autoRenewDaysBefore' | 'renewalCheckSeconds'>;
+  logger: Logger;
+}
+
+export interface RenewalJob {
+  // One pass, at the given moment (tests give a clock).
+  runOnce(now?: Date): Promise<AutoRenewalRun>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createRenewalJob(deps: RenewalJobDeps): RenewalJob {
+  const log = deps.logger.child({ job: 'auto-renew' });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = false;
+
+  async function runOnce(now = new Date()): Promise<AutoRenewalRun> {
+    const run = await runAutoRenewals(deps.db, deps.config, clockAt(now), {
+      onError: (error, subscriptionId) => log.error({ err: error, subscriptionId }, 'automatic renewal failed; tried again on the next pass'),
+    });
+    if (run.renewed || run.refused || run.failed) log.info(run, 'automatic renewals');
+    return run;
+  }
+
+  function tick() {
+    if (stopped) return;
+    running = runOnce()
+      .catch((error) => log.error({ err: error }, 'renewal job pass failed'))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(tick, deps.config.renewalCheckSeconds * 1000);
+      });
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (timer || running || stopped) return;
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
