@@ -20,6 +20,8 @@ export interface CustomerSubscription {
 export type BackupState = 'ok' | 'overdue' | 'none';
 
 export interface CustomerComputer {
+  id: number;
+  lastBackupBytes: number | null;
   computerName: string;
   platform: 'windows' | 'mac';
   serialNumber: string;
@@ -73,9 +75,11 @@ export async function listCustomerComputers(db: Knex, customerAccountId: number)
     .join('subscriptions as s', 's.id', 'n.subscription_id')
     .where('s.customer_account_id', customerAccountId)
     .orderByRaw('lower(n.computer_name), n.id')
-    .select('n.computer_name', 'n.platform', 'n.serial_number', 'n.activated_at', 'n.last_backup_at');
+    .select('n.id', 'n.computer_name', 'n.platform', 'n.serial_number', 'n.activated_at', 'n.last_backup_at', 'n.last_backup_bytes');
   const now = new Date();
   return rows.map((r) => ({
+    id: r.id,
+    lastBackupBytes: r.last_backup_bytes === null ? null : Number(r.last_backup_bytes),
     computerName: r.computer_name,
     platform: r.platform,
     serialNumber: r.serial_number,

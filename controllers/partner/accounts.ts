@@ -17,6 +17,8 @@ import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached } from '../.
 import { applyFilters } from '../../models/accounts/filters.ts';
 import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
+import { findBackupHistory, historyOf } from '../../models/backupHistory.ts';
+import { backupChart } from '../../lib/views/backupChart.ts';
 
 type ListLink = Partial<AccountFilters> & { size?: number; after?: string; before?: string };
 
@@ -167,6 +169,7 @@ export function show(deps: RouterDeps): RequestHandler {
     const account = await findAccountForPartner(deps.db, partnerId, accountIdOf(req.params.accountId), clockAt(now));
     const emails = account.registration ? await emailStateForAccount(deps.db, partnerId, account.id) : undefined;
     const orders = await ordersForAccount(deps.db, partnerId, account.id);
+    const history = account.installations.length ? await findBackupHistory(deps.db, { partnerId, accountId: account.id }, now) : new Map();
     const autoRenew = await autoRenewStateFor(deps.db, partnerId, account.id, deps.config);
     res.render('partner/account', {
       title: account.name,
@@ -181,7 +184,10 @@ export function show(deps: RouterDeps): RequestHandler {
       computers: account.installations.map((installation) => ({
         ...installation,
         backup: backupState(installation.lastBackupAt, installation.activatedAt, now),
+        chart: backupChart(`chart-${installation.id}`, installation.computerName, historyOf(history, installation.id, now)),
       })),
+      // What the computers hold, by their last backups.
+      dataBackedUp: account.installations.reduce((sum, i) => sum + (i.lastBackupBytes ?? 0), 0),
     });
   };
 }

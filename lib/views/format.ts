@@ -66,3 +66,14 @@ export function ago(value: Date | string, now: Date = new Date()): string {
   }
   return 'just now';
 }
+
+const BYTE_UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+// Data sizes in decimal units, as backup products and disks state them: "1.5 GB", "2.25 TB".
+export function bytes(n: number): string {
+  if (!Number.isFinite(n) || n <= 0) return '0 bytes';
+  const unit = Math.min(BYTE_UNITS.length - 1, Math.floor(Math.log10(n) / 3));
+  if (unit === 0) return count(n, 'byte');
+  const value = n / 10 ** (unit * 3);
+  return `${value.toLocaleString('en-US', { maximumFractionDigits: value < 10 ? 2 : value < 100 ? 1 : 0 })} ${BYTE_UNITS[unit]}`;
+}

@@ -12,6 +12,7 @@ export interface InstallationRow {
   serialNumber: string;
   activatedAt: Date;
   lastBackupAt: Date | null;
+  lastBackupBytes: number | null;
 }
 
 export interface AccountDetails {
@@ -95,7 +96,7 @@ export async function findAccountForPartner(db: Knex, partnerId: number, account
     .where({ 's.id': row.subscription_id, 's.partner_id': partnerId })
     .orderBy('i.activated_at')
     .orderBy('i.id')
-    .select('i.id', 'i.computer_name', 'i.platform', 'i.serial_number', 'i.activated_at', 'i.last_backup_at');
+    .select('i.id', 'i.computer_name', 'i.platform', 'i.serial_number', 'i.activated_at', 'i.last_backup_at', 'i.last_backup_bytes');
 
   let registration: AccountDetails['registration'];
   if (row.administrator === 'customer' && row.stored_status === 'pending_registration') {
@@ -142,6 +143,7 @@ export async function findAccountForPartner(db: Knex, partnerId: number, account
       serialNumber: i.serial_number,
       activatedAt: i.activated_at,
       lastBackupAt: i.last_backup_at,
+      lastBackupBytes: i.last_backup_bytes === null ? null : Number(i.last_backup_bytes),
     })),
   };
 }
