@@ -25,7 +25,7 @@ export interface AccountFilters {
   productId?: string;
   administrator?: Administrator;
   health?: BackupHealth;
-  // Subscriptions ending within EXPIRING_WITHIN_DAYS, not yet ended.
+  // Subscriptions ending within EXPIRING_WITHIN_DAYS, not yet ended, without auto-renew.
   expiring?: boolean;
   // Registrations pending (link still valid) since more than PENDING_LONGER_THAN_DAYS.
   pendingLong?: boolean;
@@ -58,7 +58,8 @@ export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filter
     const [sql, bindings] = healthConditions(partnerId, clock)[filters.health];
     query.whereRaw(sql, bindings);
   }
-  if (filters.expiring) query.whereBetween('a.ends_on', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]);
+  // Expiring: ending within EXPIRING_WITHIN_DAYS and not set to renew itself.
+  if (filters.expiring) query.whereBetween('a.ends_on', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]).where('a.auto_renew', false);
   if (filters.pendingLong) {
     const [sql, bindings] = statusConditions(clock).pending;
     query

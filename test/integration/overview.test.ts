@@ -70,6 +70,9 @@ describe('the Overview: exact counts that each lead to exactly those accounts, t
     // Expiring in 10 days, and one that ended: only the first is "expiring within 30 days".
     const soon = await make('Ending Soon');
     await db()('subscriptions').where({ id: soon.subscriptionId }).update({ ends_on: new Date(Date.now() + 10 * DAY).toISOString().slice(0, 10) });
+    // Ending as soon, but set to renew itself: not "expiring".
+    const renews = await make('Renews Itself');
+    await db()('subscriptions').where({ id: renews.subscriptionId }).update({ ends_on: new Date(Date.now() + 12 * DAY).toISOString().slice(0, 10), auto_renew: true });
     const ended = await make('Ended Already');
     await db()('subscriptions').where({ id: ended.subscriptionId }).update({ ends_on: new Date(Date.now() - 2 * DAY).toISOString().slice(0, 10) });
     // Registrations: one sent 9 days ago and still valid, one sent yesterday, one whose link expired.
