@@ -45,6 +45,7 @@ export function readAccountListQuery(query: Record<string, unknown>, catalog: Ca
       health: isBackupHealth(health) ? health : undefined,
       expiring: queryString(query.expiring) === EXPIRING_VALUE || undefined,
       pendingLong: queryString(query.pending) === PENDING_LONG_VALUE || undefined,
+      autoRenew: queryString(query.autoRenew) === 'on' ? true : queryString(query.autoRenew) === 'off' ? false : undefined,
       sort: ACCOUNT_SORTS.some((s) => s.id === sort) ? (sort as AccountSort) : 'name',
     },
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : PAGE_SIZES[0],

@@ -42,6 +42,7 @@ function accountsUrl(base: string, filters: AccountFilters, size: number, change
   const health = changedOr(changes, 'health', filters.health);
   const expiring = changedOr(changes, 'expiring', filters.expiring);
   const pendingLong = changedOr(changes, 'pendingLong', filters.pendingLong);
+  const autoRenew = changedOr(changes, 'autoRenew', filters.autoRenew);
   const pageSize = changedOr(changes, 'size', size);
   let query = '';
   if (search) query = withParam(query, 'q', search);
@@ -51,6 +52,7 @@ function accountsUrl(base: string, filters: AccountFilters, size: number, change
   if (health) query = withParam(query, 'health', health);
   if (expiring) query = withParam(query, 'expiring', EXPIRING_VALUE);
   if (pendingLong) query = withParam(query, 'pending', PENDING_LONG_VALUE);
+  if (autoRenew !== undefined) query = withParam(query, 'autoRenew', autoRenew ? 'on' : 'off');
   if (sort && sort !== 'name') query = withParam(query, 'sort', sort);
   if (pageSize && pageSize !== PAGE_SIZES[0]) query = withParam(query, 'size', String(pageSize));
   if (changes.after) query = withParam(query, 'after', changes.after);
@@ -72,7 +74,7 @@ export function index(deps: RouterDeps): RequestHandler {
     const page = await listAccounts(deps.db, partnerId, filters, { size, after, before }, clock);
     const counts = await countAccountsByStatusCached(deps.db, partnerId, filters, clock, page.accountsVersion);
     const healthCounts = await countAccountsByHealthCached(deps.db, (q) => applyFilters(q, partnerId, filters, clock, true, false), partnerId, filters, clock);
-    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator || filters.health || filters.expiring || filters.pendingLong);
+    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator || filters.health || filters.expiring || filters.pendingLong || filters.autoRenew !== undefined);
     res.render('partner/accounts', {
       title: 'Accounts',
       activeTab: 'accounts',

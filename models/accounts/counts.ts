@@ -44,7 +44,7 @@ export async function countAccountsByStatusCached(
   knownVersion?: number,
 ): Promise<StatusCounts> {
   const version = knownVersion ?? Number((await db('partners').where({ id: partnerId }).first('accounts_version'))?.accounts_version ?? 0);
-  const key = JSON.stringify([partnerId, filters.search, filters.productId ?? '', filters.administrator ?? '', filters.health ?? '', filters.expiring ?? false, filters.pendingLong ?? false]);
+  const key = JSON.stringify([partnerId, filters.search, filters.productId ?? '', filters.administrator ?? '', filters.health ?? '', filters.expiring ?? false, filters.pendingLong ?? false, filters.autoRenew ?? '']);
   const cached = countsCache.get(key);
   if (cached && cached.version === version && cached.today === clock.today && clock.now.getTime() - cached.at < COUNTS_MAX_AGE_MS) {
     return cached.counts;

@@ -29,6 +29,8 @@ export interface AccountFilters {
   expiring?: boolean;
   // Registrations pending (link still valid) since more than PENDING_LONGER_THAN_DAYS.
   pendingLong?: boolean;
+  // Subscriptions with auto-renew on (true) or off (false).
+  autoRenew?: boolean;
   sort: AccountSort;
 }
 
@@ -59,6 +61,7 @@ export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filter
     query.whereRaw(sql, bindings);
   }
   // Expiring: ending within EXPIRING_WITHIN_DAYS and not set to renew itself.
+  if (filters.autoRenew !== undefined) query.where('a.auto_renew', filters.autoRenew);
   if (filters.expiring) query.whereBetween('a.ends_on', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]).where('a.auto_renew', false);
   if (filters.pendingLong) {
     const [sql, bindings] = statusConditions(clock).pending;

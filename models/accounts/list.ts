@@ -66,6 +66,7 @@ export interface AccountRow {
   health: BackupHealth;
   // The oldest last backup of its computers that have one.
   oldestBackupAt: Date | null;
+  autoRenew: boolean;
 }
 
 export interface AccountPage {
@@ -95,6 +96,7 @@ interface ListedAccount {
   health: BackupHealth;
   oldest_backup_at: Date | null;
   backup_sort_at: Date | string;
+  auto_renew: boolean;
   product_id: string;
   plan_id: string;
   computers_allowed: number;
@@ -118,7 +120,7 @@ interface PageRow {
 // the table, and keeps planning. One name is always one SQL text: it names each part that
 // changes the text.
 function plainListStatementName(filters: AccountFilters, direction: string, fromKey: boolean, limit: number): string | undefined {
-  if (filters.search || filters.productId || filters.administrator || filters.status || filters.health || filters.expiring || filters.pendingLong) return undefined;
+  if (filters.search || filters.productId || filters.administrator || filters.status || filters.health || filters.expiring || filters.pendingLong || filters.autoRenew !== undefined) return undefined;
   return `accounts_page_${filters.sort}_${direction.toLowerCase()}_${fromKey ? 'from_key' : 'first'}_${limit}`;
 }
 
@@ -142,6 +144,7 @@ function pageQuery(db: Knex, partnerId: number, filters: AccountFilters, clock: 
       'a.ends_on',
       'a.oldest_backup_at',
       'a.backup_sort_at',
+      'a.auto_renew',
       db.raw('lower(a.name) AS sort_name'),
       db.raw(`${status} AS status`, statusBindings),
       db.raw(`${health} AS health`, healthBindings),
@@ -204,6 +207,7 @@ async function fetchPage(
       endsOn: r.ends_on,
       health: r.health,
       oldestBackupAt: r.oldest_backup_at,
+      autoRenew: r.auto_renew,
     },
     sortKey: sortKeyOf(filters.sort, r),
     accountsVersion: Number(r.accounts_version),

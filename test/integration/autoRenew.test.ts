@@ -89,6 +89,38 @@ describe('Enable auto-renew and Disable auto-renew on the Dashboard', () => {
   });
 });
 
+describe('auto-renew in the Accounts list: the marker and the filter', () => {
+  let t: TestApp;
+  before(() => {
+    t = buildTestApp();
+  });
+  after(() => t.close());
+
+  it('marks enrolled accounts and filters on Auto-renew On or Off, with counts that match', async () => {
+    const partner = await createTestPartner('Auto Renew List IT');
+    const agent = await signInPartner(t.app, partner);
+    const on = await purchaseFor(partner, { customerName: 'Enrolled Bakery', administrator: 'partner' });
+    await purchaseFor(partner, { customerName: 'Manual Florist', administrator: 'partner' });
+    await db()('subscriptions').where({ id: on.subscriptionId }).update({ auto_renew: true });
+
+    const all = await agent.get(paths.partner.accounts).expect(200);
+    expect(all.text).to.include('<label class="field__label" for="field-autoRenew">Auto-renew</label>');
+    const rowOf = (html: string, name: string) => new RegExp(`${name}</a></td>[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    expect(rowOf(all.text, 'Enrolled Bakery')).to.include('>Auto-renew</span>');
+    expect(rowOf(all.text, 'Manual Florist')).not.to.include('>Auto-renew</span>');
+
+    const enrolled = await agent.get(`${paths.partner.accounts}?autoRenew=on`).expect(200);
+    expect(enrolled.text).to.include('Enrolled Bakery');
+    expect(enrolled.text).not.to.include('Manual Florist');
+    expect(enrolled.text).to.include('All (1)');
+    expect(enrolled.text).to.include('<option value="on" selected>On</option>');
+    const manual = await agent.get(`${paths.partner.accounts}?autoRenew=off`).expect(200);
+    expect(manual.text).to.include('Manual Florist');
+    expect(manual.text).not.to.include('Enrolled Bakery');
+    expect(manual.text).to.include('All (1)');
+  });
+});
+
 describe('the renewal job', () => {
   let partner: TestPartner;
   before(async () => {
