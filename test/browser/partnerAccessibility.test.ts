@@ -9,6 +9,7 @@ import { startAppInBrowser, stopAppInBrowser, type AppInBrowser, axeContext } fr
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
+import { addTeamMember, totpCode } from '../support/team.ts';
 import { SignInPage } from './pages/signInPage.ts';
 import { clickAndLoad } from './pages/navigation.ts';
 
@@ -141,6 +142,110 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     await audit('Check the renewal');
 
     expect(audited.length - before).to.equal(6);
+    expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
+  });
+
+  it('finds nothing serious on Team, Invite a user, a user, Transfer ownership, the invitation, two-factor set-up, the recovery codes, the code step and the 403 page', async () => {
+    const before = audited.length;
+    const { db } = testDatabase();
+    // A company of its own, so requiring two-factor changes nothing for the tests above.
+    const owner = await createTestPartner('Accessible Team IT');
+    const admin = await addTeamMember(owner, 'admin');
+    await addTeamMember(owner, 'read_only');
+    const ownerContext = await axeContext(browser, server.url);
+    const adminContext = await axeContext(browser, server.url);
+    const guestContext = await axeContext(browser, server.url);
+    try {
+      page = await ownerContext.newPage();
+      const signIn = new SignInPage(page, paths.partner.signIn);
+      await signIn.open();
+      await signIn.signIn(owner.email, owner.password);
+      await page.waitForURL((url) => url.pathname === paths.partner.overview);
+
+      await visit(paths.partner.team, 'Team, no invitations');
+      await visit(paths.partner.inviteUser, 'Invite a user');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Send the invitation' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('Invite a user with errors');
+      await page.getByLabel('Email address').fill('axe.invitee@example.test');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Send the invitation' }));
+      expect(new URL(page.url()).pathname).to.equal(paths.partner.team);
+      await audit('Team with an invitation and its message');
+
+      await visit(paths.partner.teamUser(admin.userId), 'A team member');
+      // Radios cannot be cleared by a person; axe's context has scripts, so the empty choice is sent this way.
+      await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[name=role]').forEach((radio) => (radio.checked = false)));
+      await clickAndLoad(page, page.getByRole('button', { name: 'Change role' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('A team member with errors');
+      await visit(paths.partner.transferOwnership, 'Transfer ownership');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Transfer ownership' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('Transfer ownership with errors');
+
+      await visit(paths.partner.twoFactorSetUp, 'Set up two-factor sign-in');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Turn on two-factor sign-in' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('Set up two-factor sign-in with errors');
+      const setupKey = (await page.locator('code.secret-key').textContent()) ?? '';
+      await page.getByLabel('Code from your authenticator app').fill(totpCode(setupKey));
+      await clickAndLoad(page, page.getByRole('button', { name: 'Turn on two-factor sign-in' }));
+      expect(new URL(page.url()).pathname).to.equal(paths.partner.recoveryCodes);
+      await audit('Your recovery codes');
+      await visit(paths.partner.settings, 'Settings with two-factor on');
+      await visit(paths.partner.team, 'Team, owner with two-factor');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Require two-factor sign-in for everyone' }));
+
+      // The administrator signs in after that: set-up is the only way on.
+      page = await adminContext.newPage();
+      const adminSignIn = new SignInPage(page, paths.partner.signIn);
+      await adminSignIn.open();
+      await adminSignIn.signIn(admin.email, admin.password);
+      await page.waitForURL((url) => url.pathname === paths.partner.signInSetUpTwoFactor);
+      await audit('Set up two-factor sign-in, required by the company');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Turn on two-factor sign-in' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('Set up two-factor sign-in, required, with errors');
+
+      // The owner signs in again elsewhere: the code step.
+      page = await guestContext.newPage();
+      const again = new SignInPage(page, paths.partner.signIn);
+      await again.open();
+      await again.signIn(owner.email, owner.password);
+      await page.waitForURL((url) => url.pathname === paths.partner.signInCode);
+      await audit('Enter your two-factor code');
+      await page.getByLabel('Code', { exact: true }).fill('000000');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('Enter your two-factor code with errors');
+      await page.getByLabel('Code', { exact: true }).fill(totpCode(setupKey, Date.now() + 30_000));
+      await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+      expect(new URL(page.url()).pathname).to.equal(paths.partner.overview);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+
+      // The invitation's pages, signed out.
+      const email = await db('outbox_emails').where({ template: 'partner-invitation', recipient: 'axe.invitee@example.test' }).orderBy('id', 'desc').first('data');
+      await visit(new URL(email.data.acceptUrl).pathname, 'Join the company');
+      await clickAndLoad(page, page.getByRole('button', { name: 'Join Accessible Team IT' }));
+      expect(await page.title()).to.match(/^Error: /);
+      await audit('Join the company with errors');
+      const unknown = await page.goto(paths.partner.acceptInvitation('C'.repeat(43)));
+      expect(unknown?.status()).to.equal(404);
+      await audit('Invitation no longer works');
+
+      // A read-only user at New purchase.
+      const readOnly = await addTeamMember(partner, 'read_only');
+      await again.open();
+      await again.signIn(readOnly.email, readOnly.password);
+      await page.waitForURL((url) => url.pathname === paths.partner.overview);
+      const forbidden = await page.goto(paths.partner.newPurchase);
+      expect(forbidden?.status()).to.equal(403);
+      await audit('You do not have access to this');
+    } finally {
+      await Promise.all([ownerContext.close(), adminContext.close(), guestContext.close()]);
+    }
+
+    expect(audited.length - before).to.equal(21);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 });
