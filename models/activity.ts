@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import * as format from '../lib/views/format.ts';
 
 // The partner's audit log, newest first: who did what to which account, from where.
 
@@ -64,6 +65,11 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
     return `Backup monitoring changed: Overdue after ${plural(after?.overdueDays, 'day')}, Not backing up after ${plural(after?.notBackingUpDays, 'day')}`;
   },
   'partner.weekly_digest_changed': (d) => (d.weeklyDigest ? 'Turned the weekly digest email on' : 'Turned the weekly digest email off'),
+  'subscription.renewed': (d) => `Renewed for ${plural(d.years, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,
+  'subscription.auto_renewed': (d) => `Renewed automatically for ${plural(d.years, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,
+  'auto_renew.enabled': () => 'Enabled auto-renew',
+  'auto_renew.disabled': () => 'Disabled auto-renew',
+  'auto_renew.refused': (d) => `Auto-renew could not renew: the ${d.plan} plan is no longer sold (the term ends on ${format.date(String(d.endsOn))})`,
 };
 
 // An action nobody described yet still reads as words: "backup.reported" -> "Backup reported".

@@ -10,6 +10,9 @@ import { createPartnerWithOwner } from '../models/partners.ts';
 import { placePurchase, subscriptionTerm, type Administrator } from '../models/purchases.ts';
 import { activateInstallation, recordBackup } from '../models/installations.ts';
 import { completeRegistration } from '../models/registration.ts';
+import { renewSubscription } from '../models/renewals.ts';
+import { setAutoRenew } from '../models/autoRenewals.ts';
+import { clockAt } from '../models/accounts/statuses.ts';
 
 export const DEMO_PARTNER_SIGN_IN = { email: 'demo@partner.example', password: 'demo partner portal 2026' };
 // Every registered demo customer signs in to the customer Portal with this password.
@@ -136,6 +139,22 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
       );
       if (registered.outcome !== 'completed') throw new Error(`Demo registration of ${customerName} did not complete: ${registered.outcome}`);
       await db('customer_accounts').where({ id: accountId }).update({ registered_at: new Date(boughtOn.getTime() + 3 * DAY) });
+    }
+
+    // A history of orders: some active accounts were renewed a few months ago, and some are
+    // set to renew automatically.
+    if ((state === 'active' || state === 'registered') && index % 4 === 0) {
+      const renewed = await renewSubscription(
+        db,
+        buyer,
+        { accountId, years: 1, orderKey: `renewal:${crypto.randomUUID()}` },
+        { address: '127.0.0.1', config, clock: clockAt(now) },
+      );
+      await db('orders').where({ id: renewed.orderId }).update({ placed_at: new Date(boughtOn.getTime() + 20 * DAY) });
+      await db('audit_events').where({ customer_account_id: accountId, action: 'subscription.renewed' }).update({ created_at: new Date(boughtOn.getTime() + 20 * DAY) });
+    }
+    if ((state === 'active' || state === 'registered') && index % 3 === 1) {
+      await setAutoRenew(db, buyer, accountId, true, { address: '127.0.0.1', clock: clockAt(now) });
     }
 
     // Active accounts have computers with a backup history: one backed up hours ago, one

@@ -66,6 +66,9 @@ describe('Enable auto-renew and Disable auto-renew on the Dashboard', () => {
     expect((await db()('subscriptions').where({ id: account.subscriptionId }).first()).auto_renew).to.equal(false);
     const actions = await db()('audit_events').where({ customer_account_id: account.accountId }).whereIn('action', ['auto_renew.enabled', 'auto_renew.disabled']).orderBy('id').pluck('action');
     expect(actions).to.deep.equal(['auto_renew.enabled', 'auto_renew.disabled']);
+    const activity = await agent.get(`${paths.partner.activity}?account=${account.accountId}`).expect(200);
+    expect(activity.text).to.include('Enabled auto-renew');
+    expect(activity.text).to.include('Disabled auto-renew');
   });
 
   it('does not enrol a subscription that has ended: it says to Renew it first', async () => {

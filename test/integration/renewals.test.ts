@@ -100,6 +100,8 @@ describe('Renew: from the Dashboard, a review page with the price and the new en
     const dashboard = await agent.get(done.headers.location).expect(200);
     expect(dashboard.text).to.include('Renewed: the subscription now ends on 10 March 2029.');
     expect(dashboard.text).to.include(`href="${paths.partner.order(order.id)}">Order ${order.id}</a>`);
+    const activity = await agent.get(`${paths.partner.activity}?account=${account.accountId}`).expect(200);
+    expect(activity.text).to.include(`Renewed for 2 years, until 10 March 2029 (order ${order.id})`);
   });
 
   it('renews an ended subscription from today, and it is Active again', async () => {
