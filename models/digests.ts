@@ -101,6 +101,8 @@ export async function queueWeeklyDigests(db: Knex, context: DigestContext, links
   const recipients: Recipient[] = await db('partner_users as u')
     .join('partners as p', 'p.id', 'u.partner_id')
     .whereRaw(OPTED_IN)
+    // A deactivated user (Team) gets nothing.
+    .whereNull('u.deactivated_at')
     .whereNotExists((q) => q.select(db.raw('1')).from('weekly_digests as d').whereRaw('d.partner_user_id = u.id').where('d.iso_week', week))
     .orderBy(['u.partner_id', 'u.id'])
     .select('u.id', 'u.partner_id', 'u.name', 'u.email', 'u.role', 'p.name as partner_name');

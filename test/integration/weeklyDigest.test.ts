@@ -53,6 +53,7 @@ describe('the weekly digest: once per user per ISO week, only with something to 
   let quiet: TestPartner;
   let staffIn: { id: number; email: string };
   let adminDefault: { id: number; email: string };
+  let gone: { id: number; email: string };
   let config: ReturnType<typeof testConfig>;
   const links = overviewLinks();
   // Fixed moments in weeks no other test uses: Wednesday 6 March 2030 is in 2030-W10.
@@ -68,6 +69,8 @@ describe('the weekly digest: once per user per ISO week, only with something to 
     await computer(fine, 'New PC', 30, 0.1);
     staffIn = await addUser(partner, 'staff', true);
     adminDefault = await addUser(partner, 'admin', null);
+    gone = await addUser(partner, 'staff', true);
+    await db()('partner_users').where({ id: gone.id }).update({ deactivated_at: new Date() });
     // A partner whose only account is backing up: nothing to report.
     quiet = await createTestPartner('Quiet Digest IT');
     const ok = await purchaseFor(quiet, { customerName: 'Quiet Customer', administrator: 'partner' });
@@ -85,7 +88,8 @@ describe('the weekly digest: once per user per ISO week, only with something to 
   it('queues one digest to the owner (on by default) and to users who opted in, none to those who did not, and one only when run twice', async () => {
     const first = await queueWeeklyDigests(db(), config, links, week10);
     expect(first.week).to.equal('2030-W10');
-    const emails = await digestEmails([partner.email, staffIn.email, adminDefault.email]);
+    const emails = await digestEmails([partner.email, staffIn.email, adminDefault.email, gone.email]);
+    // Not the administrator who never opted in, nor the deactivated user who had.
     expect(emails.map((e) => e.recipient).sort()).to.deep.equal([partner.email, staffIn.email].sort());
     expect(emails.map((e) => e.idempotency_key)).to.include(`weekly-digest:${partner.userId}:2030-W10`);
     const again = await queueWeeklyDigests(db(), config, links, new Date('2030-03-10T23:59:00Z'));
