@@ -31,6 +31,9 @@ export const paths = {
     undeliveredMail: '/partner/mail',
     settings: '/partner/settings',
     changePassword: '/partner/settings/password',
+    changeName: '/partner/settings/name',
+    changeEmail: '/partner/settings/email',
+    emailPreferences: '/partner/settings/emails',
     weeklyDigest: '/partner/settings/weekly-digest',
     twoFactorSetUp: '/partner/settings/two-factor',
     recoveryCodes: '/partner/settings/two-factor/recovery-codes',
@@ -49,6 +52,7 @@ export const paths = {
     signInCode: '/partner/sign-in/code',
     signInSetUpTwoFactor: '/partner/sign-in/two-factor',
     forgotPassword: '/partner/forgot-password',
+    confirmEmailChange: (token: string) => `/partner/email-change/${id(token)}`,
     resetPassword: (token: string) => `/partner/reset-password/${id(token)}`,
   },
 

@@ -20,6 +20,7 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'registration-invitation': 'Registration email',
   'password-reset': 'Password reset email',
   'partner-invitation': 'Team invitation email',
+  'partner-email-change': 'Email address change email',
   'order-confirmation': 'Order confirmation email',
   'auto-renew-refused': 'Auto-renew refused email',
   'weekly-digest': 'Weekly digest email',

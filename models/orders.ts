@@ -102,8 +102,8 @@ export async function placeOrder(trx: Knex.Transaction, input: OrderInput, confi
   const partner = await trx('partners').where({ id: input.partnerId }).first('name');
   const recipients =
     'system' in input.placedBy
-      ? await trx('partner_users').where({ partner_id: input.partnerId }).whereIn('role', ['owner', 'admin']).orderBy('id').select('id', 'email')
-      : [{ id: input.placedBy.userId, email: input.placedBy.email }];
+      ? await trx('partner_users').where({ partner_id: input.partnerId, email_order_confirmations: true }).whereIn('role', ['owner', 'admin']).orderBy('id').select('id', 'email')
+      : await trx('partner_users').where({ id: input.placedBy.userId, partner_id: input.partnerId, email_order_confirmations: true }).select('id', 'email');
   const money = (cents: number) => format.money(cents, config.currency);
   for (const recipient of recipients) {
     await enqueueEmail(trx, {

@@ -42,6 +42,8 @@ export const RATE_LIMITS = {
   'partner-two-factor': { max: 5, windowSeconds: 15 * MINUTE },
   // Team invitations sent and resent, per partner company.
   'partner-invitation': { max: 30, windowSeconds: HOUR },
+  // Email address changes asked for (each sends a link to the new address), per partner user.
+  'partner-email-change': { max: 5, windowSeconds: HOUR },
   // The backup client's activations, per network address.
   'api-activation-address': { max: 30, windowSeconds: 5 * MINUTE },
 } as const satisfies Record<string, LimitRule>;

@@ -22,6 +22,7 @@ import * as resetPassword from '../controllers/partner/resetPassword.ts';
 import * as twoFactor from '../controllers/partner/twoFactor.ts';
 import * as team from '../controllers/partner/team.ts';
 import * as invitation from '../controllers/partner/invitation.ts';
+import * as userSettings from '../controllers/partner/userSettings.ts';
 
 const withAccountId = (build: (accountId: string) => string) => routePattern(build, 'accountId');
 
@@ -44,6 +45,9 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(paths.partner.signInSetUpTwoFactor, twoFactor.setUpPost(deps, 'sign-in'));
   router.get(routePattern(paths.partner.acceptInvitation, 'token'), invitation.get(deps));
   router.post(routePattern(paths.partner.acceptInvitation, 'token'), invitation.post(deps));
+  // The link confirming a new email address may be opened in a browser not signed in.
+  router.get(routePattern(paths.partner.confirmEmailChange, 'token'), userSettings.confirmGet(deps));
+  router.post(routePattern(paths.partner.confirmEmailChange, 'token'), userSettings.confirmPost(deps));
 
   // Everything below needs a signed-in partner user, whose role allows the address
   // (lib/auth/roles.ts: every route under /partner, those added later included).
@@ -79,6 +83,11 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.get(paths.partner.settings, settings.get(deps));
   router.get(paths.partner.changePassword, password.get);
   router.post(paths.partner.changePassword, password.post(deps));
+  router.get(paths.partner.changeName, userSettings.nameGet);
+  router.post(paths.partner.changeName, userSettings.namePost(deps));
+  router.get(paths.partner.changeEmail, userSettings.emailGet);
+  router.post(paths.partner.changeEmail, userSettings.emailPost(deps));
+  router.post(paths.partner.emailPreferences, userSettings.preferencesPost(deps));
   router.get(paths.partner.twoFactorSetUp, twoFactor.setUpGet(deps, 'settings'));
   router.post(paths.partner.twoFactorSetUp, twoFactor.setUpPost(deps, 'settings'));
   router.get(paths.partner.recoveryCodes, twoFactor.recoveryCodesGet(deps));

@@ -7,12 +7,13 @@ import { findPasswordChangedAt } from '../../models/partners.ts';
 import { listOwnSignIns } from '../../models/signInEvents.ts';
 import { findWeeklyDigestChoice } from '../../models/digests.ts';
 import { findTwoFactorState } from '../../models/twoFactor.ts';
+import { findEmailPreferences, findPendingEmailChange } from '../../models/partnerUserSettings.ts';
 
 export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const user = req.user!;
     const [passwordChangedAt, signIns, twoFactor] = await Promise.all([findPasswordChangedAt(deps.db, user), listOwnSignIns(deps.db, user), findTwoFactorState(deps.db, user.id)]);
-    const weeklyDigest = await findWeeklyDigestChoice(deps.db, user);
-    res.render('partner/settings', { title: 'Settings', activeTab: 'settings', user, passwordChangedAt, signIns, twoFactor, roleLabels: ROLE_LABELS, weeklyDigest });
+    const [weeklyDigest, emailPreferences, pendingEmailChange] = await Promise.all([findWeeklyDigestChoice(deps.db, user), findEmailPreferences(deps.db, user), findPendingEmailChange(deps.db, user)]);
+    res.render('partner/settings', { title: 'Settings', activeTab: 'settings', user, passwordChangedAt, signIns, twoFactor, roleLabels: ROLE_LABELS, weeklyDigest, emailPreferences, pendingEmailChange });
   };
 }

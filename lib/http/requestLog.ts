@@ -5,7 +5,7 @@ import type { Logger } from '../boot/logger.ts';
 // A caller's request id (a proxy's or load balancer's) is kept when it looks like one.
 const REQUEST_ID = /^[\w.-]{8,64}$/;
 // Emailed tokens in the path are secrets: they never reach a log.
-const TOKEN_IN_PATH = /^(\/register\/|\/portal\/reset-password\/|\/partner\/reset-password\/|\/partner\/invitations\/)[^/?]+/;
+const TOKEN_IN_PATH = /^(\/register\/|\/portal\/reset-password\/|\/partner\/reset-password\/|\/partner\/invitations\/|\/partner\/email-change\/)[^/?]+/;
 
 // Every request gets an id, sent back as X-Request-Id, and one short line once its answer
 // is done: info for a page or redirect, warn for a 4xx, error for a 5xx or an answer cut

@@ -33,6 +33,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'password-reset': ['name', 'resetUrl', 'expiresAt'],
   'weekly-digest': ['name', 'partnerName', 'week', 'figures', 'attention', 'overviewUrl'],
   'partner-invitation': ['partnerName', 'invitedByName', 'roleLabel', 'acceptUrl', 'expiresAt'],
+  'partner-email-change': ['name', 'newEmail', 'confirmUrl', 'expiresAt'],
   'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
   'auto-renew-refused': ['accountName', 'productName', 'planName', 'endsOn', 'dashboardUrl'],
 };

@@ -248,4 +248,29 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     expect(audited.length - before).to.equal(21);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
+
+  it('finds nothing serious on Change your name, Change your email address, its confirmation and its dead link', async () => {
+    const before = audited.length;
+    await visit(paths.partner.changeName, 'Change your name');
+    await page.getByLabel('Your name').fill('');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save your name' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Change your name with errors');
+    await visit(paths.partner.changeEmail, 'Change your email address');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Send the confirmation link' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Change your email address with errors');
+    await page.getByLabel('New email address').fill('axe.moved@example.test');
+    await page.getByLabel('Your password').fill(partner.password);
+    await clickAndLoad(page, page.getByRole('button', { name: 'Send the confirmation link' }));
+    await audit('Settings with an email change waiting');
+    const email = await testDatabase().db('outbox_emails').where({ template: 'partner-email-change', recipient: 'axe.moved@example.test' }).orderBy('id', 'desc').first('data');
+    await visit(new URL(email.data.confirmUrl).pathname, 'Confirm your new email address');
+    const unknown = await page.goto(paths.partner.confirmEmailChange('C'.repeat(43)));
+    expect(unknown?.status()).to.equal(404);
+    await audit('Email change link no longer works');
+
+    expect(audited.length - before).to.equal(7);
+    expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
+  });
 });
