@@ -13,7 +13,7 @@ import { ACCOUNT_STATUSES, ADMINISTRATOR_LABELS, STATUS_LABELS, clockAt } from '
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
 import { ORDER_KIND_LABELS, ordersForAccount } from '../../models/orders.ts';
 import { autoRenewStateFor } from '../../models/autoRenewals.ts';
-import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached } from '../../models/accounts/health.ts';
+import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached, findHealthThresholds } from '../../models/accounts/health.ts';
 import { applyFilters } from '../../models/accounts/filters.ts';
 import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
@@ -70,7 +70,8 @@ export function index(deps: RouterDeps): RequestHandler {
     const partnerId = req.user!.partnerId;
     const catalog = await loadCatalog(deps.db);
     const { filters, size, after, before } = readAccountListQuery(req.query, catalog);
-    const clock = clockAt();
+    // Filtered by health, the list is planned for the partner's own moments (models/accounts/health.ts).
+    const clock = filters.health ? { ...clockAt(), thresholds: await findHealthThresholds(deps.db, partnerId) } : clockAt();
     const page = await listAccounts(deps.db, partnerId, filters, { size, after, before }, clock);
     const counts = await countAccountsByStatusCached(deps.db, partnerId, filters, clock, page.accountsVersion);
     const healthCounts = await countAccountsByHealthCached(deps.db, (q) => applyFilters(q, partnerId, filters, clock, true, false), partnerId, filters, clock);

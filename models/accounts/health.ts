@@ -42,16 +42,32 @@ const NOT_BACKING_UP_BEFORE = before('not_backing_up_days');
 const OVERDUE_BEFORE = before('overdue_days');
 const WAITING_BEFORE = `?::timestamptz - make_interval(days => ${WAITING_AFTER_DAYS})`;
 
+// A clock that may also carry the partner's thresholds, read beforehand: the moments are then
+// bound as values, which PostgreSQL plans for (a filtered list picks the index that suits how
+// many accounts match). Without them, the statement reads the thresholds itself.
+export interface HealthClock extends Clock {
+  thresholds?: HealthThresholds;
+}
+
+const DAY_MS = 86_400_000;
+
+// The moments before which a last backup makes an account Overdue or Not backing up, as SQL with bindings.
+function moments(partnerId: number, clock: HealthClock): { overdue: [string, Knex.RawBinding[]]; notBackingUp: [string, Knex.RawBinding[]] } {
+  const t = clock.thresholds;
+  if (!t) return { overdue: [OVERDUE_BEFORE, [clock.now, partnerId]], notBackingUp: [NOT_BACKING_UP_BEFORE, [clock.now, partnerId]] };
+  const before = (days: number) => new Date(clock.now.getTime() - days * DAY_MS);
+  return { overdue: ['?::timestamptz', [before(t.overdueDays)]], notBackingUp: ['?::timestamptz', [before(t.notBackingUpDays)]] };
+}
+
 // The one definition of each state as SQL over customer_accounts `a`: the list's column, its
 // filter, the counts, the Overview and the digest all use it. A state is the account's worst
 // computer's; a computer activated less than a day ago without a backup yet is no concern.
-export function healthConditions(partnerId: number, clock: Clock): Record<BackupHealth, [string, Knex.RawBinding[]]> {
-  const notBackingUp = [clock.now, partnerId];
-  const overdue = [clock.now, partnerId];
-  const notOverdue = `(a.oldest_backup_at IS NULL OR a.oldest_backup_at > ${OVERDUE_BEFORE})`;
+export function healthConditions(partnerId: number, clock: HealthClock): Record<BackupHealth, [string, Knex.RawBinding[]]> {
+  const { overdue: [overdueSql, overdue], notBackingUp: [notBackingUpSql, notBackingUp] } = moments(partnerId, clock);
+  const notOverdue = `(a.oldest_backup_at IS NULL OR a.oldest_backup_at > ${overdueSql})`;
   return {
-    not_backing_up: [`a.oldest_backup_at <= ${NOT_BACKING_UP_BEFORE}`, notBackingUp],
-    overdue: [`a.oldest_backup_at <= ${OVERDUE_BEFORE} AND a.oldest_backup_at > ${NOT_BACKING_UP_BEFORE}`, [...overdue, ...notBackingUp]],
+    not_backing_up: [`a.oldest_backup_at <= ${notBackingUpSql}`, notBackingUp],
+    overdue: [`a.oldest_backup_at <= ${overdueSql} AND a.oldest_backup_at > ${notBackingUpSql}`, [...overdue, ...notBackingUp]],
     waiting: [`a.waiting_since <= ${WAITING_BEFORE} AND ${notOverdue}`, [clock.now, ...overdue]],
     up_to_date: [`a.computers > 0 AND ${notOverdue} AND (a.waiting_since IS NULL OR a.waiting_since > ${WAITING_BEFORE})`, [...overdue, clock.now]],
     no_computers: ['a.computers = 0', []],

@@ -99,6 +99,9 @@ describe('backup health: the summary on customer_accounts, the Accounts column, 
     try {
       expect(await healthOf(partner.partnerId, id)).to.equal('up_to_date');
       expect(await healthOf(partner.partnerId, accounts['Charlie Stopped'].accountId)).to.equal('overdue');
+      // The list's filter, planned with the partner's moments bound as values, agrees.
+      const list = await agent.get(`${paths.partner.accounts}?health=overdue`).expect(200);
+      expect(listedNames(list.text)).to.deep.equal(['Charlie Stopped', 'Golf Mixed']);
       await db()('partners').where({ id: partner.partnerId }).update({ overdue_days: 2, not_backing_up_days: 4 });
       expect(await healthOf(partner.partnerId, id)).to.equal('not_backing_up');
     } finally {
