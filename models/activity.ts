@@ -67,6 +67,15 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'partner.weekly_digest_changed': (d) => (d.weeklyDigest ? 'Turned the weekly digest email on' : 'Turned the weekly digest email off'),
   'subscription.renewed': (d) => `Renewed for ${plural(d.years, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,
   'subscription.auto_renewed': (d) => `Renewed automatically for ${plural(d.years, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,
+  'subscription.changed': (d) =>
+    [
+      d.plan ? `Upgraded to the ${d.plan} plan` : '',
+      d.computers ? `computers raised to ${d.computers}` : '',
+      d.nextTermPlan ? `the ${d.nextTermPlan} plan kept for the next term` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')
+      .replace(/^./, (c) => c.toUpperCase()) + (d.orderNumber ? ` (order ${d.orderNumber})` : ''),
   'auto_renew.enabled': () => 'Enabled auto-renew',
   'auto_renew.disabled': () => 'Disabled auto-renew',
   'auto_renew.refused': (d) => `Auto-renew could not renew: the ${d.plan} plan is no longer sold (the term ends on ${format.date(String(d.endsOn))})`,

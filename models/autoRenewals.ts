@@ -182,19 +182,23 @@ export interface AutoRenewState {
   renewsOn: string | undefined;
   // The job could not renew this term: the plan was retired.
   refusedThisTerm: boolean;
+  // A lower plan kept for the next term (Upgrade), which the next renewal moves to.
+  nextPlanName: string | undefined;
 }
 
 // What the Dashboard says about automatic renewal for one of the partner's accounts.
 export async function autoRenewStateFor(db: Knex, partnerId: number, accountId: number, config: Pick<Config, 'autoRenewDaysBefore'>): Promise<AutoRenewState> {
   const row = await db('subscriptions as s')
     .join('customer_accounts as a', 'a.id', 's.customer_account_id')
+    .leftJoin('plans as np', 'np.id', 's.next_plan_id')
     .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
-    .first('s.auto_renew', 's.auto_renew_refused_for', 's.ends_on', 's.term_years');
+    .first('s.auto_renew', 's.auto_renew_refused_for', 's.ends_on', 's.term_years', 'np.name as next_plan_name');
   if (!row) throw new NotFoundError();
   return {
     enabled: row.auto_renew,
     termYears: row.term_years,
     renewsOn: row.auto_renew ? addDays(row.ends_on, -config.autoRenewDaysBefore) : undefined,
     refusedThisTerm: row.auto_renew_refused_for !== null && row.auto_renew_refused_for === row.ends_on,
+    nextPlanName: row.next_plan_name ?? undefined,
   };
 }

@@ -51,7 +51,8 @@ export interface RenewalQuote {
 async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
   const query = db('subscriptions as s')
     .join('customer_accounts as a', 'a.id', 's.customer_account_id')
-    .join('plans as pl', 'pl.id', 's.plan_id')
+    // The plan of the next term: a downgrade kept for it, or the current plan.
+    .joinRaw('JOIN plans pl ON pl.id = COALESCE(s.next_plan_id, s.plan_id)')
     .join('products as pr', 'pr.id', 's.product_id')
     .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
     .first(
@@ -59,7 +60,7 @@ async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, ac
       'a.name as customer_name',
       's.product_id',
       'pr.name as product_name',
-      's.plan_id',
+      'pl.id as plan_id',
       'pl.name as plan_name',
       'pl.yearly_price_cents',
       'pl.retired_at',
@@ -153,7 +154,7 @@ export async function renewInTransaction(
   );
   if (!order.created) return { ...order, endsOn: row.ends_on };
 
-  await trx('subscriptions').where({ id: quote.subscriptionId }).update({ ends_on: quote.endsOn });
+  await trx('subscriptions').where({ id: quote.subscriptionId }).update({ ends_on: quote.endsOn, plan_id: quote.planId, next_plan_id: null });
   await recordAudit(trx, actor, {
     partnerId: input.partnerId,
     customerAccountId: input.accountId,

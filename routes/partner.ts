@@ -13,6 +13,7 @@ import * as activity from '../controllers/partner/activity.ts';
 import * as orders from '../controllers/partner/orders.ts';
 import * as renewals from '../controllers/partner/renewals.ts';
 import * as autoRenew from '../controllers/partner/autoRenew.ts';
+import * as upgrades from '../controllers/partner/upgrades.ts';
 import * as settings from '../controllers/partner/settings.ts';
 import * as overview from '../controllers/partner/overview.ts';
 import * as weeklyDigest from '../controllers/partner/weeklyDigest.ts';
@@ -74,6 +75,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.get(withAccountId(paths.partner.reviewRenewal), renewals.review(deps));
   router.post(withAccountId(paths.partner.completeRenewal), renewals.complete(deps));
   router.post(withAccountId(paths.partner.autoRenew), autoRenew.post(deps));
+  router.get(withAccountId(paths.partner.upgrade), upgrades.get(deps));
+  router.post(withAccountId(paths.partner.upgrade), upgrades.post(deps));
+  router.get(withAccountId(paths.partner.reviewUpgrade), upgrades.review(deps));
+  router.post(withAccountId(paths.partner.completeUpgrade), upgrades.complete(deps));
 
   router.get(paths.partner.orders, orders.index(deps));
   router.get(paths.partner.ordersCsv, orders.csv(deps));

@@ -2,6 +2,7 @@ import type { SessionUser } from '../lib/auth/passport.ts';
 import type { FormErrors } from '../lib/forms/validation.ts';
 import type { PurchaseJourney } from '../validators/purchase.ts';
 import type { RenewalJourney } from '../validators/renewal.ts';
+import type { UpgradeJourney } from '../validators/upgrade.ts';
 
 declare global {
   namespace Express {
@@ -39,6 +40,8 @@ declare global {
       purchase: PurchaseJourney | undefined;
       // Renew: the years chosen for one account and its review page's one-time key.
       renewal: RenewalJourney | undefined;
+      // Upgrade: the plan and computers chosen for one account and its review page's one-time key.
+      upgrade: UpgradeJourney | undefined;
       // A password reset under way: which reset link it belongs to, and whether the security
       // question (the extra check after the emailed link) has been answered.
       passwordReset: { resetId: number; answered: boolean } | undefined;

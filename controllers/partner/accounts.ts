@@ -182,6 +182,8 @@ export function show(deps: RouterDeps): RequestHandler {
       orderKindLabels: ORDER_KIND_LABELS,
       autoRenew,
       autoRenewDaysBefore: deps.config.autoRenewDaysBefore,
+      // Safe is one computer by design: another computer is another subscription (Add a new computer).
+      singleComputer: (await loadCatalog(deps.db)).products.find((p) => p.id === account.productId)?.maxComputers === 1,
       statusLabels: STATUS_LABELS,
       registrationEmail: emails?.registration ? { state: emails.registration.state, text: emailStateText(emails.registration) } : undefined,
       computers: account.installations.map((installation) => ({

@@ -6,7 +6,8 @@ import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS, type Catalog } from '../../models/catalog.ts';
 import { placePurchase, subscriptionTerm } from '../../models/purchases.ts';
-import { findAccountByPurchaseKey } from '../../models/accounts/details.ts';
+import { findAccountByPurchaseKey, findAccountForPartner } from '../../models/accounts/details.ts';
+import { idFrom } from '../../lib/forms/validation.ts';
 import { purchaseFormValues, readPurchase, type PurchaseFormValues } from '../../validators/purchase.ts';
 
 const BLANK: PurchaseFormValues = { customerName: '', customerEmail: '', product: '', plan: '', computers: '', term: '', administrator: '' };
@@ -18,11 +19,17 @@ function renderForm(res: Response, catalog: Catalog, values: PurchaseFormValues)
   res.render('partner/newPurchase', { ...formLocals(catalog), values });
 }
 
-// The form, with the draft's values when the partner comes back from the review page to change something.
+// The form, with the draft's values when the partner comes back from the review page to change
+// something, or (Add a new computer, ?from=<account>) prefilled with that account's customer.
 export function newPurchase(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const catalog = await loadCatalog(deps.db);
     const journey = req.session.purchase;
+    const from = idFrom(req.query.from);
+    if (from !== undefined) {
+      const account = await findAccountForPartner(deps.db, req.user!.partnerId, from);
+      return renderForm(res, catalog, { ...BLANK, customerName: account.name, customerEmail: account.email, product: account.productId, administrator: account.administrator });
+    }
     renderForm(res, catalog, journey && !journey.accountId ? purchaseFormValues(journey.draft) : BLANK);
   };
 }

@@ -140,8 +140,18 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     await page.getByLabel('2 years').check();
     await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
     await audit('Check the renewal');
+    const pro = await purchaseFor(partner, { customerName: 'Axe Upgrades', administrator: 'partner', productId: 'safe-backup-pro', planId: 'sbp-core', computers: 2 });
+    await visit(paths.partner.upgrade(pro.accountId), 'Upgrade');
+    await page.getByLabel('Number of computers').fill('1');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Upgrade with errors');
+    await page.getByLabel('Power').check();
+    await page.getByLabel('Number of computers').fill('4');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Continue' }));
+    await audit('Check the upgrade');
 
-    expect(audited.length - before).to.equal(6);
+    expect(audited.length - before).to.equal(9);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 
