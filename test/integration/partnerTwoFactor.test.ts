@@ -88,7 +88,7 @@ describe('partner two-factor sign-in', () => {
     const previous = totpCode(secret, Date.now() - 30_000);
     const ok = await agent.post(paths.partner.signInCode).type('form').send({ _csrf: form.csrf, code: previous });
     expect(ok.status).to.equal(303);
-    expect(ok.headers.location).to.equal(paths.partner.accounts);
+    expect(ok.headers.location).to.equal(paths.partner.overview);
     expect(sessionIdFrom(ok.headers['set-cookie'])).to.be.a('string').and.not.equal(sid);
     await agent.get(paths.partner.accounts).expect(200);
     // ...but not twice, nor a code two steps old.
@@ -175,7 +175,7 @@ describe('partner two-factor sign-in', () => {
     expect(row).to.deep.equal({ totp_secret_encrypted: null, totp_enabled_at: null });
     expect(await db()('partner_recovery_codes').where({ partner_user_id: member.userId }).first()).to.equal(undefined);
     const { location } = await passwordStep(t.app, member);
-    expect(location).to.equal(paths.partner.accounts);
+    expect(location).to.equal(paths.partner.overview);
     const audit = await db()('audit_events').where({ partner_id: partner.partnerId, action: 'partner.two_factor_reset' }).first('actor_id', 'details');
     expect(Number(audit.actor_id)).to.equal(admin.userId);
   });
