@@ -204,3 +204,28 @@ export async function changeSubscription(
     return { orderId, created: true };
   });
 }
+
+export interface OtherSubscription {
+  accountId: number;
+  name: string;
+  productName: string;
+  planName: string;
+  endsOn: string;
+}
+
+// The customer's other subscriptions with this partner (the same email address, in any
+// case): on the Dashboard beside Add a new computer, since each Safe computer is its own.
+export async function otherSubscriptionsOfCustomer(db: Knex, partnerId: number, accountId: number): Promise<OtherSubscription[]> {
+  const rows = await db('customer_accounts as a')
+    .join('customer_accounts as b', function () {
+      this.on('b.partner_id', '=', 'a.partner_id').andOn(db.raw('lower(b.email) = lower(a.email)')).andOn('b.id', '<>', 'a.id');
+    })
+    .join('subscriptions as s', 's.customer_account_id', 'b.id')
+    .join('products as pr', 'pr.id', 's.product_id')
+    .join('plans as pl', 'pl.id', 's.plan_id')
+    .where({ 'a.id': accountId, 'a.partner_id': partnerId })
+    .orderBy('b.id')
+    .limit(50)
+    .select('b.id', 'b.name', 'pr.name as product_name', 'pl.name as plan_name', 's.ends_on');
+  return rows.map((r) => ({ accountId: Number(r.id), name: r.name, productName: r.product_name, planName: r.plan_name, endsOn: r.ends_on }));
+}

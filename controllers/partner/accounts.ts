@@ -13,6 +13,7 @@ import { ACCOUNT_STATUSES, ADMINISTRATOR_LABELS, STATUS_LABELS, clockAt } from '
 import { emailStateForAccount, emailStateText } from '../../models/emails.ts';
 import { ORDER_KIND_LABELS, ordersForAccount } from '../../models/orders.ts';
 import { autoRenewStateFor } from '../../models/autoRenewals.ts';
+import { otherSubscriptionsOfCustomer } from '../../models/upgrades.ts';
 import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached, findHealthThresholds } from '../../models/accounts/health.ts';
 import { applyFilters } from '../../models/accounts/filters.ts';
 import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
@@ -184,6 +185,7 @@ export function show(deps: RouterDeps): RequestHandler {
       autoRenewDaysBefore: deps.config.autoRenewDaysBefore,
       // Safe is one computer by design: another computer is another subscription (Add a new computer).
       singleComputer: (await loadCatalog(deps.db)).products.find((p) => p.id === account.productId)?.maxComputers === 1,
+      otherSubscriptions: await otherSubscriptionsOfCustomer(deps.db, partnerId, account.id),
       statusLabels: STATUS_LABELS,
       registrationEmail: emails?.registration ? { state: emails.registration.state, text: emailStateText(emails.registration) } : undefined,
       computers: account.installations.map((installation) => ({

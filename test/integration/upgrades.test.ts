@@ -136,6 +136,17 @@ describe('Upgrade: a higher plan or more computers now, prorated; a lower plan f
     expect(form.text).to.include('value="Solo Writer"');
     expect(form.text).to.include(`value="${account.email}"`);
     expect(form.text).to.match(/id="field-product" name="product" value="safe" checked/);
+
+    // The second Safe subscription of the same customer (the email in another case): each Dashboard links the other.
+    const second = await purchaseFor(partner, { customerName: 'Solo Writer (laptop)', customerEmail: account.email.toUpperCase(), productId: 'safe', planId: 'safe-basic', administrator: 'partner' });
+    const first = await agent.get(paths.partner.account(account.accountId)).expect(200);
+    expect(first.text).to.include('The customer’s other subscriptions');
+    expect(first.text).to.include(`href="${paths.partner.account(second.accountId)}">Solo Writer (laptop)</a>`);
+    const other = await agent.get(paths.partner.account(second.accountId)).expect(200);
+    expect(other.text).to.include(`href="${paths.partner.account(account.accountId)}">Solo Writer</a>`);
+    const elsewhere = await createTestPartner('Same Email Elsewhere IT');
+    await purchaseFor(elsewhere, { customerName: 'Not Shown', customerEmail: account.email, administrator: 'partner' });
+    expect((await agent.get(paths.partner.account(account.accountId))).text, 'another partner’s subscription').not.to.include('Not Shown');
   });
 
   it('answers 404 for another partner’s account, and sends an ended subscription to Renew', async () => {
