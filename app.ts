@@ -6,6 +6,8 @@ import { securityHeaders } from './lib/http/securityHeaders.ts';
 import { requestLogging } from './lib/http/requestLog.ts';
 import { sessionMiddleware } from './lib/session/session.ts';
 import { csrfProtection } from './lib/auth/csrf.ts';
+import { logoUploadParsing } from './lib/http/logoUpload.ts';
+import { paths } from './lib/paths.ts';
 import { createPassport } from './lib/auth/passport.ts';
 import { can, type Ability } from './lib/auth/roles.ts';
 import { setUpViews } from './lib/views/engine.ts';
@@ -94,6 +96,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(bodyParsing());
+  // The logo's multipart form, parsed before the CSRF check reads its token (lib/http/logoUpload.ts).
+  app.post(paths.partner.companyLogo, logoUploadParsing());
   app.use(csrfProtection());
   app.use(currentUserLocals());
   app.use(webRouter({ ...deps, passport }));

@@ -50,6 +50,9 @@ export const paths = {
     resetTwoFactor: (userId: number | string) => `/partner/team/users/${id(userId)}/reset-two-factor`,
     transferOwnership: '/partner/team/transfer-ownership',
     twoFactorRequirement: '/partner/team/two-factor-requirement',
+    company: '/partner/company',
+    companyLogo: '/partner/company/logo',
+    removeCompanyLogo: '/partner/company/logo/remove',
     // Public: the emailed invitation, and the sign-in's second step (before the session is signed in).
     acceptInvitation: (token: string) => `/partner/invitations/${id(token)}`,
     signInCode: '/partner/sign-in/code',
@@ -58,6 +61,9 @@ export const paths = {
     confirmEmailChange: (token: string) => `/partner/email-change/${id(token)}`,
     resetPassword: (token: string) => `/partner/reset-password/${id(token)}`,
   },
+
+  // Public: a partner's logo, for their customers' emails and pages; v changes with the logo.
+  partnerLogo: (partnerId: number | string, version: number | string) => `/logos/partners/${id(partnerId)}?v=${id(version)}`,
 
   registration: {
     // The emailed link: /register/<token>. Later steps carry the journey id, so two tabs

@@ -24,6 +24,7 @@ import * as twoFactor from '../controllers/partner/twoFactor.ts';
 import * as team from '../controllers/partner/team.ts';
 import * as invitation from '../controllers/partner/invitation.ts';
 import * as userSettings from '../controllers/partner/userSettings.ts';
+import * as company from '../controllers/partner/company.ts';
 
 const withAccountId = (build: (accountId: string) => string) => routePattern(build, 'accountId');
 
@@ -49,6 +50,8 @@ export function partnerRouter(deps: RouterDeps): Router {
   // The link confirming a new email address may be opened in a browser not signed in.
   router.get(routePattern(paths.partner.confirmEmailChange, 'token'), userSettings.confirmGet(deps));
   router.post(routePattern(paths.partner.confirmEmailChange, 'token'), userSettings.confirmPost(deps));
+  // The partner's logo is for their customers too: no session needed.
+  router.get('/logos/partners/:partnerId', company.logoGet(deps));
 
   // Everything below needs a signed-in partner user, whose role allows the address
   // (lib/auth/roles.ts: every route under /partner, those added later included).
@@ -111,5 +114,11 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.get(paths.partner.transferOwnership, team.transferGet(deps));
   router.post(paths.partner.transferOwnership, team.transferPost(deps));
   router.post(paths.partner.twoFactorRequirement, team.twoFactorRequirementPost(deps));
+
+  // The company profile: owner and administrators (by address, above).
+  router.get(paths.partner.company, company.get(deps));
+  router.post(paths.partner.company, company.post(deps));
+  router.post(paths.partner.companyLogo, company.logoPost(deps));
+  router.post(paths.partner.removeCompanyLogo, company.logoRemovePost(deps));
   return router;
 }

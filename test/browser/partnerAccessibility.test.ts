@@ -1,6 +1,7 @@
 // axe-core over every page of the Partner Portal's accounts area, clean and with errors, in
 // a JavaScript-enabled context that bypasses the CSP (test/support/axe.ts).
 import { expect } from 'chai';
+import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
 import { testDatabase } from '../support/hooks.ts';
@@ -281,6 +282,28 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     await audit('Email change link no longer works');
 
     expect(audited.length - before).to.equal(7);
+    expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
+  });
+
+  it('finds nothing serious on the Company profile, with errors, with a logo and with a refused logo', async () => {
+    const before = audited.length;
+    await visit(paths.partner.company, 'Company profile');
+    await page.getByLabel('Company name').fill('');
+    await page.getByLabel('Support email address').fill('help@');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save the company profile' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Company profile with errors');
+    await page.goto(paths.partner.company);
+    await page.locator('input[type=file]').and(page.getByLabel('Logo', { exact: true })).setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 300, height: 100, channels: 3, background: '#0b5cad' } }).png().toBuffer() });
+    await clickAndLoad(page, page.getByRole('button', { name: 'Upload logo' }));
+    expect(await page.getByRole('img', { name: 'Accessible Accounts IT logo' }).count()).to.equal(1);
+    await audit('Company profile with a logo');
+    await page.getByLabel('A new logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+    await clickAndLoad(page, page.getByRole('button', { name: 'Upload logo' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Company profile with a refused logo');
+
+    expect(audited.length - before).to.equal(4);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 });
