@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
     findCustomer: findCustomerUserForSignIn,
     onCustomerSignIn: (req, user) =>
       recordAudit(db, { type: 'user', user }, {
-        partnerId: user.partnerId,
+        partnerId: user.partnerId || null, // 0: a direct customer
         customerAccountId: user.customerAccountId,
         action: 'customer.signed_in',
         address: req.ip,

@@ -83,6 +83,7 @@ export const paths = {
     settings: '/portal/settings',
     changePassword: '/portal/settings/password',
     changeSecurityQuestions: '/portal/settings/security-questions',
+    chooseSecurityQuestions: '/portal/security-questions',
     forgotPassword: '/portal/forgot-password',
     resetPassword: (token: string) => `/portal/reset-password/${id(token)}`,
   },

@@ -60,6 +60,8 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'customer.password_changed': () => 'Customer changed their password',
   'customer.password_reset': () => 'Customer reset their password',
   'customer.security_questions_changed': () => 'Customer changed their security questions',
+  'customer.security_questions_chosen': () => 'Customer chose their security questions',
+  'direct_account.created': (d) => `Direct customer account created by the operator: ${d.product} ${d.plan}, ${plural(d.computers, 'computer')}`,
   'partner.backup_thresholds_changed': (d) => {
     const after = d.after as { overdueDays?: number; notBackingUpDays?: number } | undefined;
     return `Backup monitoring changed: Overdue after ${plural(after?.overdueDays, 'day')}, Not backing up after ${plural(after?.notBackingUpDays, 'day')}`;

@@ -19,13 +19,14 @@ export interface SecurityAnswers {
 export interface CustomerUser {
   id: number;
   customerAccountId: number;
-  partnerId: number;
+  partnerId: number | null;
   email: string;
   firstName: string | null;
   lastName: string | null;
   accountName: string;
-  question1Id: number;
-  question2Id: number;
+  // null until the customer chooses them (a direct customer made by the operator).
+  question1Id: number | null;
+  question2Id: number | null;
   passwordChangedAt: Date;
 }
 
@@ -35,7 +36,7 @@ interface CustomerUserRow {
   first_name: string | null;
   last_name: string | null;
   account_id: number;
-  partner_id: number;
+  partner_id: number | null;
   account_name: string;
   product_id: string;
 }
@@ -57,10 +58,19 @@ export function customerSessionUser(row: CustomerUserRow): SessionUser {
     id: row.id,
     name,
     email: row.email,
-    partnerId: row.partner_id,
+    // A direct customer has no partner: 0 matches no partner's rows. An account can change
+    // partner while signed in (released, added), so writes read it again (accountPartnerId).
+    partnerId: row.partner_id ?? 0,
     customerAccountId: row.account_id,
     productId: row.product_id,
   };
+}
+
+// The partner an account belongs to now (null: a direct account), for its Activity entries.
+export async function accountPartnerId(db: Knex | Knex.Transaction, accountId: number | undefined): Promise<number | null> {
+  if (accountId === undefined) return null;
+  const row = await db('customer_accounts').where({ id: accountId }).first('partner_id');
+  return row?.partner_id ?? null;
 }
 
 export async function findCustomerUserForSignIn(db: Knex, email: string): Promise<SignInCandidate | undefined> {
@@ -143,7 +153,7 @@ export async function writeCustomerPassword(trx: Knex.Transaction, user: Session
   await trx('customer_users').where({ id: user.id }).update({ password_hash: passwordHash, password_changed_at: trx.fn.now() });
   await trx('password_resets').where({ customer_user_id: user.id }).whereNull('used_at').delete();
   await recordAudit(trx, { type: 'user', user }, {
-    partnerId: user.partnerId,
+    partnerId: await accountPartnerId(trx, user.customerAccountId),
     customerAccountId: user.customerAccountId,
     action: context.action,
     address: context.address,
@@ -160,10 +170,31 @@ export async function changeSecurityQuestions(db: Knex, user: SessionUser, answe
   await db.transaction(async (trx) => {
     await trx('customer_users').where({ id: user.id }).update(columns);
     await recordAudit(trx, { type: 'user', user }, {
-      partnerId: user.partnerId,
+      partnerId: await accountPartnerId(trx, user.customerAccountId),
       customerAccountId: user.customerAccountId,
       action: 'customer.security_questions_changed',
       address,
     });
+  });
+}
+
+export async function customerHasSecurityQuestions(db: Knex, userId: number): Promise<boolean> {
+  const row = await db('customer_users').where({ id: userId }).first('security_question_1_id');
+  return row ? row.security_question_1_id !== null : true;
+}
+
+// The first choice of a customer who has none (made by the operator); false when they already had some.
+export async function chooseFirstSecurityQuestions(db: Knex, user: SessionUser, answers: SecurityAnswers, address?: string): Promise<boolean> {
+  const columns = await securityAnswerColumns(answers);
+  return db.transaction(async (trx) => {
+    const updated = await trx('customer_users').where({ id: user.id }).whereNull('security_question_1_id').update(columns);
+    if (updated === 0) return false;
+    await recordAudit(trx, { type: 'user', user }, {
+      partnerId: await accountPartnerId(trx, user.customerAccountId),
+      customerAccountId: user.customerAccountId,
+      action: 'customer.security_questions_chosen',
+      address,
+    });
+    return true;
   });
 }

@@ -20,7 +20,8 @@ export interface PasswordReset {
   resetId: number;
   state: ResetState;
   customerUserId: number;
-  questionText: string;
+  // null: the customer has not chosen security questions yet (made by the operator), so the emailed link alone resets.
+  questionText: string | null;
 }
 
 // Queues a reset link for the customer user with this email, if there is one. The caller
@@ -65,8 +66,8 @@ function resets(db: Knex | Knex.Transaction) {
 export async function findPasswordReset(db: Knex, token: string): Promise<PasswordReset | undefined> {
   if (!isTokenShaped(token)) return undefined;
   const row = await resets(db)
-    .join('security_questions as q1', 'q1.id', 'u.security_question_1_id')
-    .join('security_questions as q2', 'q2.id', 'u.security_question_2_id')
+    .leftJoin('security_questions as q1', 'q1.id', 'u.security_question_1_id')
+    .leftJoin('security_questions as q2', 'q2.id', 'u.security_question_2_id')
     .where('r.token_hash', hashToken(token))
     .first('r.id', 'r.expires_at', 'r.used_at', 'u.id as user_id', 'q1.text as question_1', 'q2.text as question_2');
   if (!row) return undefined;
@@ -80,7 +81,7 @@ export async function findPasswordReset(db: Knex, token: string): Promise<Passwo
 
 export async function checkResetAnswer(db: Knex, resetId: number, answer: string): Promise<boolean> {
   const row = await resets(db).where('r.id', resetId).first('u.security_answer_1_hash', 'u.security_answer_2_hash');
-  if (!row) return false;
+  if (!row || !row.security_answer_1_hash) return false;
   return verifySecurityAnswer(answer, questionNumber(resetId) === 1 ? row.security_answer_1_hash : row.security_answer_2_hash);
 }
 

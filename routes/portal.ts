@@ -9,6 +9,7 @@ import * as install from '../controllers/portal/install.ts';
 import * as settings from '../controllers/portal/settings.ts';
 import * as password from '../controllers/portal/password.ts';
 import * as securityQuestions from '../controllers/portal/securityQuestions.ts';
+import * as chooseSecurityQuestions from '../controllers/portal/chooseSecurityQuestions.ts';
 import * as forgotPassword from '../controllers/portal/forgotPassword.ts';
 import * as resetPassword from '../controllers/portal/resetPassword.ts';
 
@@ -27,6 +28,10 @@ export function portalRouter(deps: RouterDeps): Router {
 
   // Everything below needs a signed-in customer; a partner session is sent to the customer sign-in.
   router.use(paths.portal.home, requireCustomer);
+  router.get(paths.portal.chooseSecurityQuestions, chooseSecurityQuestions.get(deps));
+  router.post(paths.portal.chooseSecurityQuestions, chooseSecurityQuestions.post(deps));
+  // A customer without security questions (made by the operator) chooses them before anything else.
+  router.use(paths.portal.home, chooseSecurityQuestions.requireSecurityQuestions(deps));
   router.get(paths.portal.home, home.get(deps));
   router.get(paths.portal.install, install.get(deps));
   router.get(paths.portal.settings, settings.get(deps));

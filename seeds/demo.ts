@@ -13,6 +13,8 @@ import { completeRegistration } from '../models/registration.ts';
 import { renewSubscription } from '../models/renewals.ts';
 import { setAutoRenew } from '../models/autoRenewals.ts';
 import { clockAt } from '../models/accounts/statuses.ts';
+import { createDirectAccount } from '../models/directAccounts.ts';
+import { chooseFirstSecurityQuestions, findCustomerSessionUser } from '../models/customerUsers.ts';
 
 export const DEMO_PARTNER_SIGN_IN = { email: 'demo@partner.example', password: 'demo partner portal 2026' };
 // Every registered demo customer signs in to the customer Portal with this password.
@@ -178,5 +180,24 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
         }
       }
     }
+  }
+  await seedDirectAccounts(db, [question1, question2]);
+}
+
+// Direct customers of the vendor (no partner, issue 16): in no partner's Portal, ready for
+// Add an existing customer. They sign in to the customer Portal with the demo password.
+export const DEMO_DIRECT_CUSTOMERS = [
+  { name: 'Harbor Light Bakery', email: 'owner@harborlight.example', productId: 'safe-backup-pro', planId: 'sbp-power', computers: 4 },
+  { name: 'Jamie Solo', email: 'jamie@solo.example', productId: 'safe', planId: 'safe-plus', computers: 1 },
+];
+
+async function seedDirectAccounts(db: Knex, [question1, question2]: number[]): Promise<void> {
+  const passwordHash = await hashSecret(DEMO_CUSTOMER_PASSWORD);
+  for (const [index, customer] of DEMO_DIRECT_CUSTOMERS.entries()) {
+    const created = await createDirectAccount(db, { ...customer, passwordHash });
+    const user = await findCustomerSessionUser(db, created.customerUserId);
+    await chooseFirstSecurityQuestions(db, user!, { question1Id: question1, answer1: 'Biscuit', question2Id: question2, answer2: 'Lisbon' });
+    const activation = await activateInstallation(db, { keyCode: created.keyCode, computerName: `${customer.name.split(' ')[0].toUpperCase()}-PC`, platform: index === 0 ? 'windows' : 'mac' });
+    await recordBackup(db, activation.deviceToken, { completedAt: new Date(Date.now() - 3 * 3_600_000), bytes: 2_400_000_000, files: 61_000 });
   }
 }

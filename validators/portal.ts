@@ -48,3 +48,10 @@ export function readResetAnswer(body: unknown): FormResult<string> {
   const answer = textField(body, 'answer', ANSWER_MAX_LENGTH + 50);
   return formResult({}, { answer: answer === '' ? 'Enter your answer' : undefined }, () => answer);
 }
+
+// A customer made by the operator chooses their questions at their first sign-in: they have
+// just given their password, so it is not asked again.
+export function readChooseSecurityQuestions(body: unknown, questionIds: number[]): FormResult<SecurityAnswers> {
+  const questions = securityQuestionsPart(body, questionIds);
+  return formResult(questions.values, questions.problems, () => questions.value());
+}

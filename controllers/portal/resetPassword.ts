@@ -48,7 +48,8 @@ async function openReset(deps: RouterDeps, req: Request, res: Response): Promise
     return undefined;
   }
   if (req.session.passwordReset?.resetId !== reset.resetId) req.session.passwordReset = { resetId: reset.resetId, answered: false };
-  return { token, reset, answered: req.session.passwordReset.answered };
+  // No question chosen yet (a customer made by the operator): there is no extra check to make.
+  return { token, reset, answered: req.session.passwordReset.answered || reset.questionText === null };
 }
 
 export function get(deps: RouterDeps): RequestHandler {

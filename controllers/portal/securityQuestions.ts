@@ -18,9 +18,9 @@ export function get(deps: RouterDeps): RequestHandler {
     const user = await findCustomerUser(deps.db, req.user!.id);
     if (!user) throw new NotFoundError();
     const values: SecurityQuestionValues = {
-      securityQuestion1: String(user.question1Id),
+      securityQuestion1: String(user.question1Id ?? ''),
       securityAnswer1: '',
-      securityQuestion2: String(user.question2Id),
+      securityQuestion2: String(user.question2Id ?? ''),
       securityAnswer2: '',
     };
     res.render(VIEW, { ...pageLocals(await listSecurityQuestions(deps.db)), values });

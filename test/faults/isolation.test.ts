@@ -15,6 +15,7 @@ import { WebClient, type WebResponse } from './support/webClient.ts';
 import { signInCustomer, signInPartner } from './support/journeys.ts';
 import { partnerSessionUser } from '../support/fixtures.ts';
 import { inviteUser } from '../../models/partnerInvitations.ts';
+import { directCustomer, type DirectCustomer } from '../support/directCustomers.ts';
 
 const db = () => testDatabase().db;
 
@@ -54,6 +55,7 @@ interface Party {
   customer: RegisteredCustomer;
   journeyId: string; // a registration under way in the customer's own browser
   invitationId: number; // a team invitation not yet accepted
+  orderId: number; // the order of one of its purchases
   markers: string[]; // what would show that a page leaked this party's data
 }
 
@@ -63,6 +65,8 @@ describe('fault: isolation sweep', function () {
   let server: { url: string; close(): Promise<void> };
   let a: Party;
   let b: Party;
+  // A direct account (no partner, issue 16): never any partner's, by id, list or search.
+  let direct: DirectCustomer & { markers: string[] };
   const findings: string[] = [];
   let asked = 0;
 
@@ -79,8 +83,9 @@ describe('fault: isolation sweep', function () {
     const journeyId = decodeURIComponent(/^\/register\/([^/]+)\//.exec(opened.location!)![1]);
     const inviteeEmail = `invitee.${unique.toLowerCase()}@example.test`;
     const invitationId = await inviteUser(db(), partnerSessionUser(partner), { email: inviteeEmail, role: 'staff' }, { config: t.config });
+    const { order_id: orderId } = await db()('order_lines').where({ customer_account_id: managed.accountId }).first('order_id');
     return {
-      partner, pending, managed, customer, journeyId, invitationId,
+      partner, pending, managed, customer, journeyId, invitationId, orderId,
       markers: [unique, partner.email, inviteeEmail, pending.email, managed.email, customer.email, pending.keyCode, managed.keyCode, customer.keyCode, serialNumber],
     };
   }
@@ -105,6 +110,11 @@ describe('fault: isolation sweep', function () {
     server = await listen(t.app);
     a = await party('Alpha');
     b = await party('Bravo');
+    const unique = `Direct${Date.now().toString(36)}`;
+    const made = await directCustomer({ name: `Casey ${unique}` });
+    const { key_code: keyCode } = await db()('subscriptions').where({ customer_account_id: made.accountId }).first('key_code');
+    const { serialNumber } = await activateInstallation(db(), { keyCode, computerName: `PC-${unique}`, platform: 'mac' });
+    direct = { ...made, markers: [unique, made.email, keyCode, serialNumber] };
   });
 
   after(async () => {
@@ -116,7 +126,7 @@ describe('fault: isolation sweep', function () {
   function victimValues(route: Route): string[] {
     switch (route.param) {
       case 'accountId':
-        return [b.pending.accountId, b.managed.accountId, b.customer.accountId].map(String);
+        return [b.pending.accountId, b.managed.accountId, b.customer.accountId, direct.accountId].map(String);
       case 'journeyId':
         return [b.journeyId];
       case 'messageId':
@@ -125,6 +135,8 @@ describe('fault: isolation sweep', function () {
         return [String(b.partner.userId)];
       case 'invitationId':
         return [String(b.invitationId)];
+      case 'orderId':
+        return [String(b.orderId)];
       // Tokens are the emailed secrets themselves, not ids: one of the right shape that nobody holds.
       case 'token':
         return ['Q'.repeat(43)];
@@ -134,7 +146,7 @@ describe('fault: isolation sweep', function () {
   }
 
   function leaked(res: WebResponse): string | undefined {
-    return b.markers.find((marker) => res.text.includes(marker) || (res.location ?? '').includes(marker));
+    return [...b.markers, ...direct.markers].find((marker) => res.text.includes(marker) || (res.location ?? '').includes(marker));
   }
 
   interface Visitor {
@@ -187,6 +199,7 @@ describe('fault: isolation sweep', function () {
 
   it('refuses every address with another party’s ids, every area to the other kind of user, and shows B’s data to nobody', async () => {
     const before = await footprint(b);
+    const directBefore = await directFootprint();
     const routes = routesOf(paths as unknown as Record<string, unknown>);
     const visitors = [await visitor('partner'), await visitor('customer'), await visitor('anonymous')];
     // Signing out ends the visitor's session: those go last.
@@ -209,6 +222,42 @@ describe('fault: isolation sweep', function () {
     console.log(`      isolation sweep: ${asked} requests over ${routes.length} addresses`);
     expect(findings).to.deep.equal([]);
     expect(await footprint(b), 'nothing of partner B changed').to.equal(before);
+    expect(await directFootprint(), 'nothing of the direct account changed').to.equal(directBefore);
+  });
+
+  async function directFootprint(): Promise<string> {
+    const rows = await Promise.all([
+      db()('customer_accounts').where({ id: direct.accountId }).select('id', 'partner_id', 'administrator', 'status', 'email', 'updated_at'),
+      db()('subscriptions').where({ customer_account_id: direct.accountId }).select('partner_id', 'ends_on', 'computers_allowed'),
+      db()('outbox_emails').where({ customer_account_id: direct.accountId }).count('* as n'),
+      db()('audit_events').where({ customer_account_id: direct.accountId }).count('* as n'),
+      db()('customer_users').where({ customer_account_id: direct.accountId }).select('id', 'password_hash'),
+    ]);
+    return JSON.stringify(rows);
+  }
+
+  it('never shows a direct account to a partner: not its Dashboard, nor in the list, a search, the Overview or the CSV', async () => {
+    const v = await visitor('partner');
+    const pages = [
+      paths.partner.account(direct.accountId),
+      paths.partner.accounts,
+      `${paths.partner.accounts}?q=${encodeURIComponent(direct.email)}`,
+      `${paths.partner.accounts}?q=${encodeURIComponent(direct.name)}`,
+      paths.partner.overview,
+      paths.partner.accountsCsv,
+    ];
+    for (const url of pages) {
+      const res = await v.client.get(url);
+      if (url === pages[0]) expect(res.status, url).to.equal(404);
+      else expect(res.status, url).to.equal(200);
+      // A search page shows what was searched for in its box: that word alone proves nothing.
+      const searched = decodeURIComponent(/[?&]q=([^&]*)/.exec(url)?.[1] ?? '');
+      const html = searched ? res.text.split(searched).join('').split(encodeURIComponent(searched)).join('') : res.text;
+      expect(direct.markers.find((m) => html.includes(m)), url).to.equal(undefined);
+      if (searched) expect(res.text, url).to.include('No accounts match these filters.');
+    }
+    const own = await v.client.get(`${paths.partner.accounts}?q=${encodeURIComponent(a.customer.email)}`);
+    expect(own.text, 'the search does find A’s own customer').to.include(a.customer.email);
   });
 
   it('shows partner A’s own pages with A’s data and none of B’s (the sweep can tell data from none)', async () => {

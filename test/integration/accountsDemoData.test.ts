@@ -6,7 +6,7 @@ import { signInCustomer } from '../support/customers.ts';
 import { countAccountsByStatus } from '../../models/accounts/counts.ts';
 import { eachAccountBatch, type AccountRow } from '../../models/accounts/list.ts';
 import { clockAt } from '../../models/accounts/statuses.ts';
-import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
+import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMER_SIGN_IN, DEMO_DIRECT_CUSTOMERS, DEMO_PARTNER_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
 
 describe('demo data: the demo partner’s accounts show every state the product has', function () {
   this.timeout(120_000);
@@ -47,6 +47,18 @@ describe('demo data: the demo partner’s accounts show every state the product 
     expect(ages.some((a) => a === null)).to.equal(true);
     const backups = await db('backups').whereIn('installation_id', installations.map((i) => i.id)).count<{ count: number }[]>('* as count');
     expect(backups[0].count).to.be.greaterThan(installations.length * 5);
+  });
+
+  it('has direct customers in no partner’s list, who sign in to their Portal', async () => {
+    const { db } = testDatabase();
+    const direct = await db('customer_accounts').whereNull('partner_id').select('email', 'status');
+    expect(direct.map((a) => a.email).sort()).to.deep.equal(DEMO_DIRECT_CUSTOMERS.map((c) => c.email).sort());
+    expect(direct.every((a) => a.status === 'active')).to.equal(true);
+    expect(rows.some((r) => DEMO_DIRECT_CUSTOMERS.some((c) => c.name === r.name))).to.equal(false);
+    const customer = await signInCustomer(t.app, DEMO_DIRECT_CUSTOMERS[0].email, DEMO_CUSTOMER_PASSWORD);
+    const home = await customer.get(paths.portal.home).expect(200);
+    expect(home.text).to.include('<h1>Backup Dashboard</h1>');
+    expect(home.text).to.include(DEMO_DIRECT_CUSTOMERS[0].name);
   });
 
   it('lets the demo partner sign in, and the demo customer npm start prints sign in to the Backup Dashboard', async () => {
