@@ -20,6 +20,7 @@ export const paths = {
     installCarbonite: (accountId: number | string) => `/partner/accounts/${id(accountId)}/install`,
     resendRegistration: (accountId: number | string) => `/partner/accounts/${id(accountId)}/resend-registration`,
     handOver: (accountId: number | string) => `/partner/accounts/${id(accountId)}/hand-over`,
+    releaseAccount: (accountId: number | string) => `/partner/accounts/${id(accountId)}/release`,
     renew: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renew`,
     reviewRenewal: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renew/review`,
     completeRenewal: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renewals`,

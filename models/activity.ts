@@ -61,6 +61,7 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'customer.password_reset': () => 'Customer reset their password',
   'customer.security_questions_changed': () => 'Customer changed their security questions',
   'customer.security_questions_chosen': () => 'Customer chose their security questions',
+  'account.released': (d) => `Released account ${d.accountName}: it left the Partner Portal, the customer at ${d.email} keeps it`,
   'direct_account.created': (d) => `Direct customer account created by the operator: ${d.product} ${d.plan}, ${plural(d.computers, 'computer')}`,
   'partner.backup_thresholds_changed': (d) => {
     const after = d.after as { overdueDays?: number; notBackingUpDays?: number } | undefined;

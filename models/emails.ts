@@ -24,6 +24,7 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'order-confirmation': 'Order confirmation email',
   'auto-renew-refused': 'Auto-renew refused email',
   'weekly-digest': 'Weekly digest email',
+  'account-released': 'Account released email',
 };
 
 export interface EmailSummary {

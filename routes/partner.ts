@@ -9,6 +9,7 @@ import * as accounts from '../controllers/partner/accounts.ts';
 import * as purchases from '../controllers/partner/purchases.ts';
 import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
+import * as releaseAccount from '../controllers/partner/releaseAccount.ts';
 import * as activity from '../controllers/partner/activity.ts';
 import * as orders from '../controllers/partner/orders.ts';
 import * as renewals from '../controllers/partner/renewals.ts';
@@ -73,6 +74,8 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.resendRegistration), registration.resend(deps));
   router.get(withAccountId(paths.partner.handOver), handOver.get(deps));
   router.post(withAccountId(paths.partner.handOver), handOver.post(deps));
+  router.get(withAccountId(paths.partner.releaseAccount), releaseAccount.get(deps));
+  router.post(withAccountId(paths.partner.releaseAccount), releaseAccount.post(deps));
   router.get(withAccountId(paths.partner.renew), renewals.get(deps));
   router.post(withAccountId(paths.partner.renew), renewals.post(deps));
   router.get(withAccountId(paths.partner.reviewRenewal), renewals.review(deps));

@@ -53,6 +53,8 @@ export const PARTNER_ROUTE_RULES: readonly Rule[] = [
   { methods: 'read', pattern: new RegExp(`^${ACCOUNT}(/install)?/?$`, 'i'), ability: 'view' },
   { methods: 'change', pattern: new RegExp(`^${ACCOUNT}/resend-registration/?$`, 'i'), ability: 'act' },
   { methods: 'any', pattern: new RegExp(`^${ACCOUNT}/hand-over/?$`, 'i'), ability: 'act' },
+  // Release account ends the partner's billing for it: owner and administrators.
+  { methods: 'any', pattern: new RegExp(`^${ACCOUNT}/release/?$`, 'i'), ability: 'buy' },
   { methods: 'any', pattern: new RegExp(`^${ACCOUNT}/`, 'i'), ability: 'buy' },
   // The team: ownership and the two-factor rule are the owner's.
   { methods: 'any', pattern: /^\/partner\/team\/(transfer-ownership|two-factor-requirement)\/?$/i, ability: 'own' },

@@ -36,6 +36,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'partner-email-change': ['name', 'newEmail', 'confirmUrl', 'expiresAt'],
   'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
   'auto-renew-refused': ['accountName', 'productName', 'planName', 'endsOn', 'dashboardUrl'],
+  'account-released': ['accountName', 'partnerName', 'productName', 'planName', 'endsOn', 'portalUrl'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.

@@ -9,6 +9,7 @@ import { createTestPartner, type TestApp, type TestPartner } from '../support/ap
 import { startAppInBrowser, stopAppInBrowser, type AppInBrowser, axeContext } from '../support/browser.ts';
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
+import { registeredCustomer } from '../support/customers.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
 import { addTeamMember, totpCode } from '../support/team.ts';
 import { SignInPage } from './pages/signInPage.ts';
@@ -90,9 +91,15 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     await page.getByLabel('Customer email').fill('');
     await clickAndLoad(page, page.getByRole('button', { name: 'Send the registration email' }));
     await audit('Hand over with errors');
+    await visit(paths.partner.releaseAccount(administered.accountId), 'Release account, hand over first');
+    await visit(paths.partner.releaseAccount(managed.accountId), 'Release account, not registered yet');
+    const registered = await registeredCustomer(partner, { customerName: 'Axe Released' });
+    await visit(paths.partner.releaseAccount(registered.accountId), 'Release account');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Yes, release account' }));
+    await audit('Accounts after a release');
     await visit(paths.partner.activity, 'Activity');
 
-    expect(audited).to.have.length(15);
+    expect(audited).to.have.length(19);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 

@@ -94,7 +94,7 @@ describe('fault: isolation sweep', function () {
   async function footprint(p: Party): Promise<string> {
     const accounts = [p.pending.accountId, p.managed.accountId, p.customer.accountId];
     const rows = await Promise.all([
-      db()('customer_accounts').whereIn('id', accounts).orderBy('id').select('id', 'administrator', 'status', 'email', 'updated_at'),
+      db()('customer_accounts').whereIn('id', accounts).orderBy('id').select('id', 'partner_id', 'administrator', 'status', 'email', 'updated_at'),
       db()('registration_invitations').whereIn('customer_account_id', accounts).count('* as n'),
       db()('outbox_emails').whereIn('customer_account_id', accounts).count('* as n'),
       db()('audit_events').whereIn('customer_account_id', accounts).count('* as n'),
@@ -137,6 +137,9 @@ describe('fault: isolation sweep', function () {
         return [String(b.invitationId)];
       case 'orderId':
         return [String(b.orderId)];
+      // The partner's logo is public (their customers' emails show it): B's, which must carry none of B's data.
+      case 'partnerId':
+        return [String(b.partner.partnerId)];
       // Tokens are the emailed secrets themselves, not ids: one of the right shape that nobody holds.
       case 'token':
         return ['Q'.repeat(43)];
