@@ -174,8 +174,11 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
         if (c === 2) continue;
         // A stopped computer is Overdue (5 days) or, on every third account, Not backing up (9 days).
         const stoppedDaysAgo = c === 0 ? 0 : index % 3 === 0 ? 9 : 5;
-        for (let day = 14; day >= stoppedDaysAgo; day -= 1) {
+        // A month of history for the charts, with the odd day missed.
+        for (let day = 29; day >= stoppedDaysAgo; day -= 1) {
+          if (day > stoppedDaysAgo && (day + index + c) % 9 === 4) continue;
           const completedAt = new Date(now.getTime() - day * DAY - (2 + (index % 5)) * 3_600_000);
+          if (completedAt.getTime() <= boughtOn.getTime() + DAY) continue; // not before it was activated
           await recordBackup(db, activation.deviceToken, { completedAt, bytes: 1_500_000_000 + day * 7_300_000, files: 48_000 + day * 35 });
         }
       }

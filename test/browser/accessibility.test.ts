@@ -9,6 +9,7 @@ import { startAppInBrowser, stopAppInBrowser, type AppInBrowser, axeContext } fr
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
 import { purchaseFor } from '../support/fixtures.ts';
 import { requestPasswordReset } from '../../models/passwordResets.ts';
+import { recordBackup } from '../../models/installations.ts';
 import { ANSWER_1, ANSWER_2, CUSTOMER_PASSWORD, installComputer, pathOf, registeredCustomer, registrationPath } from '../support/customers.ts';
 import { SignInPage } from './pages/signInPage.ts';
 
@@ -109,9 +110,15 @@ describe('accessibility (axe-core): the registration wizard and the customer Por
     await page.getByRole('button', { name: 'Sign out' }).click();
 
     const pro = await registeredCustomer(partner, { productId: 'safe-backup-pro', planId: 'sbp-core', computers: 3 });
-    await installComputer(pro, 'Office-1');
+    const office = await installComputer(pro, 'Office-1');
+    // A few days of backups, so the Backup Dashboard's chart has bars and missed days to show.
+    for (const daysAgo of [6, 3, 2, 0]) {
+      await recordBackup(testDatabase().db, office.deviceToken, { completedAt: new Date(Date.now() - daysAgo * 86_400_000 - 60_000), bytes: 2_000_000_000, files: 10 });
+    }
+    await installComputer(pro, 'Office-2');
     await signIn.open();
     await signIn.signIn(pro.email, CUSTOMER_PASSWORD);
+    expect(await page.locator('svg[role="img"]').count()).to.equal(2);
     await audit('Backup Dashboard');
     expectNoFindings(10);
   });

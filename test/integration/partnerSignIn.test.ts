@@ -37,7 +37,7 @@ describe('partner sign-in', () => {
     expect(res.headers['content-security-policy']).not.to.include('script-src');
   });
 
-  it('signs in with the right password, on a new session id, and lands on Accounts', async () => {
+  it('signs in with the right password, on a new session id, and lands on the Overview', async () => {
     const agent = supertest.agent(t.app);
     const page = await agent.get(paths.partner.signIn).expect(200);
     const before = sessionIdFrom(page.headers['set-cookie']);

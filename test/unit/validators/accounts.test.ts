@@ -57,7 +57,17 @@ describe('validators/accounts: readHandOver', () => {
 
 describe('validators/accounts: readAccountListQuery', () => {
   const defaults = {
-    filters: { search: '', status: undefined, productId: undefined, administrator: undefined, sort: 'name' },
+    filters: {
+      search: '',
+      status: undefined,
+      productId: undefined,
+      administrator: undefined,
+      health: undefined,
+      expiring: undefined,
+      pendingLong: undefined,
+      autoRenew: undefined,
+      sort: 'name',
+    },
     size: 25,
     after: '',
     before: '',
@@ -74,7 +84,7 @@ describe('validators/accounts: readAccountListQuery', () => {
         catalog,
       ),
     ).to.deep.equal({
-      filters: { search: 'acme', status: 'link_expired', productId: 'safe-backup-pro', administrator: 'customer', sort: 'expiry' },
+      filters: { ...defaults.filters, search: 'acme', status: 'link_expired', productId: 'safe-backup-pro', administrator: 'customer', sort: 'expiry' },
       size: 100,
       after: 'cursor-a',
       before: 'cursor-b',
@@ -95,6 +105,18 @@ describe('validators/accounts: readAccountListQuery', () => {
     expect(readAccountListQuery({ size: '26' }, catalog).size).to.equal(25);
     expect(readAccountListQuery({ size: '-50' }, catalog).size).to.equal(25);
     expect(readAccountListQuery({ status: 'ACTIVE' }, catalog).filters.status).to.equal(undefined);
+  });
+
+  it('reads the backup health, the Overview’s expiring and long-pending filters, and the sort by last backup', () => {
+    expect(readAccountListQuery({ health: 'not_backing_up', expiring: '30-days', pending: 'over-7-days', sort: 'backup' }, catalog).filters).to.deep.equal({
+      ...defaults.filters,
+      health: 'not_backing_up',
+      expiring: true,
+      pendingLong: true,
+      sort: 'backup',
+    });
+    for (const health of ['overdue', 'waiting', 'up_to_date', 'no_computers']) expect(readAccountListQuery({ health }, catalog).filters.health).to.equal(health);
+    expect(readAccountListQuery({ health: 'stopped', expiring: 'yes', pending: 'true' }, catalog).filters).to.deep.equal(defaults.filters);
   });
 
   it('ignores a product id that is a plan id, not a product id', () => {
