@@ -13,7 +13,8 @@ import { createRenewalJob, type RenewalJob } from '../lib/jobs/renewalJob.ts';
 import { createDigestJob, type DigestJob } from '../lib/mail/digestJob.ts';
 import { overviewLinks } from '../controllers/partner/overview.ts';
 import { partnerUserExists } from '../models/partners.ts';
-import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
+import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, DEMO_TEAM, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
+import { ROLE_LABELS } from '../lib/auth/roles.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
@@ -56,6 +57,7 @@ server.listen(config.port, () => {
   if (database.embedded) lines.push('Database: embedded PostgreSQL in data/postgres');
   if (showDemo) {
     lines.push(`Demo partner sign-in: ${DEMO_PARTNER_SIGN_IN.email} / ${DEMO_PARTNER_SIGN_IN.password}`);
+    lines.push(`Demo team, the same password: ${DEMO_TEAM.map((member) => `${member.email} (${ROLE_LABELS[member.role]})`).join(', ')}`);
     lines.push(`Demo customer sign-in, at ${config.appUrl}${paths.portal.signIn}: ${DEMO_CUSTOMER_SIGN_IN.email} / ${DEMO_CUSTOMER_SIGN_IN.password}`);
   }
   if (!config.smtpUrl) lines.push(`Mail: no SMTP_URL, emails are kept in the developer mailbox at ${config.appUrl}${paths.devMailbox.index}`);

@@ -3,6 +3,7 @@
 // Activity. The logo is also read without a session (emails, the wizard, the customer Portal).
 import type { Knex } from 'knex';
 import type { SessionUser } from '../lib/auth/passport.ts';
+import { paths } from '../lib/paths.ts';
 import { recordAudit } from './audit.ts';
 
 export interface CompanyDetails {
@@ -74,4 +75,25 @@ export async function removeCompanyLogo(db: Knex, user: SessionUser, address?: s
 export async function findCompanyLogo(db: Knex, partnerId: number): Promise<{ bytes: Buffer; contentType: string; updatedAt: Date } | undefined> {
   const row = await db('partners').where({ id: partnerId }).whereNotNull('logo').first('logo', 'logo_content_type', 'logo_updated_at');
   return row ? { bytes: row.logo, contentType: row.logo_content_type, updatedAt: row.logo_updated_at } : undefined;
+}
+
+// What a partner's customers are shown of them: name, logo and how to reach them (the
+// registration email, the registration wizard, the customer Portal).
+export interface PartnerBrand {
+  name: string;
+  logoPath?: string;
+  supportEmail?: string;
+  phone?: string;
+}
+
+export async function findPartnerBrand(db: Knex | Knex.Transaction, partnerId: number | null | undefined): Promise<PartnerBrand | undefined> {
+  if (!partnerId) return undefined;
+  const row = await db('partners').where({ id: partnerId }).first('name', 'support_email', 'phone', 'logo_updated_at');
+  if (!row) return undefined;
+  return {
+    name: row.name,
+    logoPath: row.logo_updated_at ? paths.partnerLogo(partnerId, row.logo_updated_at.getTime()) : undefined,
+    supportEmail: row.support_email ?? undefined,
+    phone: row.phone ?? undefined,
+  };
 }

@@ -27,7 +27,7 @@ export async function issueInvitation(
     .join('plans as pl', 'pl.id', 's.plan_id')
     .where('a.id', accountId)
     .forUpdate('a')
-    .first('a.id', 'a.partner_id', 'a.name', 'a.email', 'p.name as partner_name', 'pr.name as product_name', 'pl.name as plan_name', 's.key_code');
+    .first('a.id', 'a.partner_id', 'a.name', 'a.email', 'p.name as partner_name', 'p.support_email', 'p.phone', 'p.logo_updated_at', 'pr.name as product_name', 'pl.name as plan_name', 's.key_code');
   if (!account) throw new Error(`No customer account ${accountId}`);
 
   await trx('registration_invitations')
@@ -51,6 +51,10 @@ export async function issueInvitation(
     data: {
       accountName: account.name,
       partnerName: account.partner_name,
+      // The partner's branding (company profile): empty when they have none.
+      partnerLogo: account.logo_updated_at ? `${config.appUrl}${paths.partnerLogo(account.partner_id, account.logo_updated_at.getTime())}` : '',
+      partnerSupportEmail: account.support_email ?? '',
+      partnerPhone: account.phone ?? '',
       productName: account.product_name,
       planName: account.plan_name,
       keyCode: account.key_code,

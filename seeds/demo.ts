@@ -7,6 +7,8 @@ import type { Config } from '../lib/boot/config.ts';
 import type { SessionUser } from '../lib/auth/passport.ts';
 import { hashSecret } from '../lib/auth/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
+import { inviteUser } from '../models/partnerInvitations.ts';
+import { saveCompanyDetails } from '../models/companyProfile.ts';
 import { placePurchase, subscriptionTerm, type Administrator } from '../models/purchases.ts';
 import { activateInstallation, recordBackup } from '../models/installations.ts';
 import { completeRegistration } from '../models/registration.ts';
@@ -17,6 +19,14 @@ import { createDirectAccount } from '../models/directAccounts.ts';
 import { chooseFirstSecurityQuestions, findCustomerSessionUser } from '../models/customerUsers.ts';
 
 export const DEMO_PARTNER_SIGN_IN = { email: 'demo@partner.example', password: 'demo partner portal 2026' };
+// The demo company's team beside its owner: one user of each other role, all signing in with
+// the demo partner's password, and one invitation not yet accepted.
+export const DEMO_TEAM = [
+  { role: 'admin', name: 'Jamie Admin', email: 'admin@partner.example' },
+  { role: 'staff', name: 'Riley User', email: 'user@partner.example' },
+  { role: 'read_only', name: 'Casey Viewer', email: 'readonly@partner.example' },
+] as const;
+export const DEMO_TEAM_INVITATION = { email: 'new.colleague@partner.example', role: 'staff' } as const;
 // Every registered demo customer signs in to the customer Portal with this password.
 export const DEMO_CUSTOMER_PASSWORD = 'demo customer portal 2026';
 
@@ -62,6 +72,21 @@ function customerEmail(name: string): string {
 // and, in the second round of combinations, Safe Backup Pro, so it lands on the Backup Dashboard.
 export const DEMO_CUSTOMER_SIGN_IN = { email: customerEmail('Fjord Design Studio'), password: DEMO_CUSTOMER_PASSWORD };
 
+// The team and the company profile customers see (support contact) of the demo partner.
+async function seedDemoTeam(db: Knex, config: Config, owner: SessionUser): Promise<void> {
+  const passwordHash = await hashSecret(DEMO_PARTNER_SIGN_IN.password);
+  await db('partner_users').insert(DEMO_TEAM.map((member) => ({ partner_id: owner.partnerId, name: member.name, email: member.email, role: member.role, password_hash: passwordHash })));
+  await inviteUser(db, owner, DEMO_TEAM_INVITATION, { config });
+  await saveCompanyDetails(db, owner, {
+    name: owner.partnerName!,
+    contactName: owner.name,
+    contactEmail: owner.email,
+    address: '12 Harbour Street\nPortland, ME 04101',
+    phone: '+1 207 555 0142',
+    supportEmail: 'support@northwind-it.example',
+  });
+}
+
 export async function seedDemoData(db: Knex, config: Config): Promise<void> {
   const { partnerId, userId } = await createPartnerWithOwner(db, {
     company: 'Northwind IT Services',
@@ -79,6 +104,7 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
     partnerName: 'Northwind IT Services',
     role: 'owner',
   };
+  await seedDemoTeam(db, config, buyer);
   const [question1, question2] = await db('security_questions').orderBy('sort_order').limit(2).pluck('id');
   const now = new Date();
 

@@ -4,6 +4,7 @@ import { NotFoundError } from '../../lib/http/errors.ts';
 import { findCustomerSubscription, listCustomerComputers } from '../../models/portal.ts';
 import { findBackupHistory, historyOf } from '../../models/backupHistory.ts';
 import { backupChart } from '../../lib/views/backupChart.ts';
+import { findPartnerBrand } from '../../models/companyProfile.ts';
 
 // Safe: a home page with the subscription and the computer. Safe Backup Pro: the Backup Dashboard.
 export function get(deps: RouterDeps): RequestHandler {
@@ -22,6 +23,7 @@ export function get(deps: RouterDeps): RequestHandler {
       computers: computers.map((computer) => ({ ...computer, chart: backupChart(`chart-${computer.id}`, computer.computerName, historyOf(history, computer.id, now)) })),
       // What the computers hold, by their last backups.
       dataBackedUp: computers.reduce((sum, c) => sum + (c.lastBackupBytes ?? 0), 0),
+      partnerBrand: await findPartnerBrand(deps.db, req.user!.partnerId),
     });
   };
 }

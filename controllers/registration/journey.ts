@@ -8,6 +8,7 @@ import { signIn } from '../../lib/auth/passport.ts';
 import { startSessionClock } from '../../lib/session/session.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { customerEmailInUse } from '../../models/customerUsers.ts';
+import { findPartnerBrand } from '../../models/companyProfile.ts';
 import { passwordContextFor } from '../../validators/registration.ts';
 import { completeRegistration, findInvitation, type AccountInformation, type LinkState, type RegistrationInvitation } from '../../models/registration.ts';
 
@@ -120,6 +121,8 @@ export async function openJourney(deps: RouterDeps, req: Request, res: Response,
     res.redirect(303, stepUrl(due, journeyId));
     return undefined;
   }
+  // Every step shows who manages the subscription (views/partials/partnerBrand.ejs).
+  res.locals.partnerBrand = await findPartnerBrand(deps.db, invitation.partnerId);
   return { journeyId, journey, invitation };
 }
 

@@ -22,6 +22,9 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'registration-invitation': [
     'accountName',
     'partnerName',
+    'partnerLogo',
+    'partnerSupportEmail',
+    'partnerPhone',
     'productName',
     'planName',
     'registrationUrl',

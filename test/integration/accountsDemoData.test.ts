@@ -6,7 +6,7 @@ import { signInCustomer } from '../support/customers.ts';
 import { countAccountsByStatus } from '../../models/accounts/counts.ts';
 import { eachAccountBatch, type AccountRow } from '../../models/accounts/list.ts';
 import { clockAt } from '../../models/accounts/statuses.ts';
-import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMER_SIGN_IN, DEMO_DIRECT_CUSTOMERS, DEMO_PARTNER_SIGN_IN, seedDemoData } from '../../seeds/demo.ts';
+import { DEMO_CUSTOMER_PASSWORD, DEMO_CUSTOMER_SIGN_IN, DEMO_DIRECT_CUSTOMERS, DEMO_PARTNER_SIGN_IN, DEMO_TEAM, DEMO_TEAM_INVITATION, seedDemoData } from '../../seeds/demo.ts';
 
 describe('demo data: the demo partner’s accounts show every state the product has', function () {
   this.timeout(120_000);
@@ -103,5 +103,19 @@ describe('demo data: the demo partner’s accounts show every state the product 
       }
       expect(listed.sort((a, b) => a - b), heading).to.deep.equal(ids);
     }
+  });
+
+  it('has a team: an administrator, a User and a Read-only user who sign in with the demo password, and an open invitation', async () => {
+    const owner = await signInPartner(t.app, DEMO_PARTNER_SIGN_IN);
+    const team = (await owner.get(paths.partner.team).expect(200)).text;
+    for (const member of DEMO_TEAM) expect(team).to.include(member.email);
+    expect(team).to.include(DEMO_TEAM_INVITATION.email);
+    expect(DEMO_TEAM.map((m) => m.role)).to.have.members(['admin', 'staff', 'read_only']);
+    const readOnly = await signInPartner(t.app, { email: DEMO_TEAM.find((m) => m.role === 'read_only')!.email, password: DEMO_PARTNER_SIGN_IN.password });
+    await readOnly.get(paths.partner.newPurchase).expect(403);
+    const admin = await signInPartner(t.app, { email: DEMO_TEAM.find((m) => m.role === 'admin')!.email, password: DEMO_PARTNER_SIGN_IN.password });
+    await admin.get(paths.partner.newPurchase).expect(200);
+    const company = (await admin.get(paths.partner.company).expect(200)).text;
+    expect(company).to.include('support@northwind-it.example');
   });
 });

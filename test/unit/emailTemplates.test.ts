@@ -9,6 +9,9 @@ const context = { brandName: 'Northstar Backup', appUrl: 'https://portal.example
 const invitation = {
   accountName: 'Ada & Sons "Ltd" <b>',
   partnerName: 'Acme IT',
+  partnerLogo: 'https://portal.example.com/logos/partners/7?v=1',
+  partnerSupportEmail: 'help@acme.example',
+  partnerPhone: '+1 555 010 0199',
   productName: 'Safe Backup Pro',
   planName: 'Core',
   keyCode: 'ABCD-EFGH-JKLM-NPQR',
@@ -19,6 +22,16 @@ const invitation = {
 };
 
 describe('email templates', () => {
+  it('shows the partner’s logo and how to reach them in the registration email, and neither when the partner has none', async () => {
+    const branded = await renderEmail('registration-invitation', invitation, context);
+    expect(branded.html).to.include('<img src="https://portal.example.com/logos/partners/7?v=1" alt="Acme IT"');
+    expect(branded.html).to.include('<a href="mailto:help@acme.example"');
+    expect(branded.text).to.include('Questions? Your subscription is managed by Acme IT: help@acme.example or +1 555 010 0199.');
+    const plain = await renderEmail('registration-invitation', { ...invitation, partnerLogo: '', partnerSupportEmail: '', partnerPhone: '' }, context);
+    expect(plain.html).not.to.include('<img');
+    expect(plain.text).not.to.include('Questions?');
+  });
+
   it('renders the registration email with the brand, the Complete registration link, the downloads and the key code in both parts', async () => {
     const email = await renderEmail('registration-invitation', invitation, context);
     expect(email.subject).to.equal('Complete your Northstar Backup account registration');
@@ -30,7 +43,8 @@ describe('email templates', () => {
     expect(email.html).to.include('href="https://downloads.example.com/mac.dmg"');
     expect(email.html).to.include('ABCD-EFGH-JKLM-NPQR');
     expect(email.html).to.include('10 December 2026 at 14:05 UTC');
-    expect(email.html).not.to.match(/<img|<table|<script/i);
+    // The only image is the partner's logo, when they have one (above).
+    expect(email.html).not.to.match(/<table|<script/i);
 
     expect(email.text).to.include('Complete registration:\nhttps://portal.example.com/register/abc123?x=1&y=2\n');
     expect(email.text).to.include('INSTALL NORTHSTAR BACKUP');
