@@ -173,6 +173,8 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     const ownerContext = await axeContext(browser, server.url);
     const adminContext = await axeContext(browser, server.url);
     const guestContext = await axeContext(browser, server.url);
+    // This test drives pages of its own contexts through visit() and audit(); the suite's page comes back after.
+    const suitePage = page;
     try {
       page = await ownerContext.newPage();
       const signIn = new SignInPage(page, paths.partner.signIn);
@@ -260,6 +262,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
       expect(forbidden?.status()).to.equal(403);
       await audit('You do not have access to this');
     } finally {
+      page = suitePage;
       await Promise.all([ownerContext.close(), adminContext.close(), guestContext.close()]);
     }
 
