@@ -27,9 +27,9 @@ export class AccountDashboardPage {
     return Object.fromEntries(entries);
   }
 
-  // The Computers table, a row per computer, cells as shown.
+  // The Computers table, a row per computer, cells as shown (not the charts' tables of days below it).
   async computers(): Promise<string[][]> {
-    const rows = await this.page.getByRole('region', { name: 'Computers' }).locator('tbody tr').all();
+    const rows = await this.page.getByRole('region', { name: 'Computers' }).locator(':scope > .table-wrap tbody tr').all();
     return Promise.all(rows.map(async (row) => (await row.locator('td').allInnerTexts()).map((cell) => cell.replace(/\s+/g, ' ').trim())));
   }
 
