@@ -62,6 +62,9 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'customer.security_questions_changed': () => 'Customer changed their security questions',
   'customer.security_questions_chosen': () => 'Customer chose their security questions',
   'account.released': (d) => `Released account ${d.accountName}: it left the Partner Portal, the customer at ${d.email} keeps it`,
+  'customer_request.sent': (d) => `Add an existing customer: asked the customer at ${d.email}, if they have an account`,
+  'customer_request.accepted': (d) => `The customer at ${d.email} accepted: the account joined the Partner Portal, managed by the customer`,
+  'customer_request.declined': (d) => `The customer at ${d.email} declined the request to manage their account`,
   'direct_account.created': (d) => `Direct customer account created by the operator: ${d.product} ${d.plan}, ${plural(d.computers, 'computer')}`,
   'partner.backup_thresholds_changed': (d) => {
     const after = d.after as { overdueDays?: number; notBackingUpDays?: number } | undefined;

@@ -25,6 +25,8 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'auto-renew-refused': 'Auto-renew refused email',
   'weekly-digest': 'Weekly digest email',
   'account-released': 'Account released email',
+  'partner-request': 'Partner request email',
+  'partner-request-answered': 'Request answered email',
 };
 
 export interface EmailSummary {

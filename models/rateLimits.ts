@@ -44,6 +44,8 @@ export const RATE_LIMITS = {
   'partner-invitation': { max: 30, windowSeconds: HOUR },
   // Email address changes asked for (each sends a link to the new address), per partner user.
   'partner-email-change': { max: 5, windowSeconds: HOUR },
+  // Add an existing customer: requests sent, per partner company (each may email a customer).
+  'partner-customer-request': { max: 20, windowSeconds: HOUR },
   // The backup client's activations, per network address.
   'api-activation-address': { max: 30, windowSeconds: 5 * MINUTE },
 } as const satisfies Record<string, LimitRule>;

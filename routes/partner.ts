@@ -10,6 +10,7 @@ import * as purchases from '../controllers/partner/purchases.ts';
 import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
 import * as releaseAccount from '../controllers/partner/releaseAccount.ts';
+import * as addExistingCustomer from '../controllers/partner/addExistingCustomer.ts';
 import * as activity from '../controllers/partner/activity.ts';
 import * as orders from '../controllers/partner/orders.ts';
 import * as renewals from '../controllers/partner/renewals.ts';
@@ -68,6 +69,8 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(paths.partner.newPurchase, purchases.saveDraft(deps));
   router.get(paths.partner.reviewPurchase, purchases.review(deps));
   router.post(paths.partner.completePurchase, purchases.complete(deps));
+  router.get(paths.partner.addExistingCustomer, addExistingCustomer.get);
+  router.post(paths.partner.addExistingCustomer, addExistingCustomer.post(deps));
 
   router.get(withAccountId(paths.partner.account), accounts.show(deps));
   router.get(withAccountId(paths.partner.installCarbonite), accounts.install(deps));

@@ -12,6 +12,7 @@ import * as securityQuestions from '../controllers/portal/securityQuestions.ts';
 import * as chooseSecurityQuestions from '../controllers/portal/chooseSecurityQuestions.ts';
 import * as forgotPassword from '../controllers/portal/forgotPassword.ts';
 import * as resetPassword from '../controllers/portal/resetPassword.ts';
+import * as partnerRequests from '../controllers/portal/partnerRequests.ts';
 
 // The customer Portal: sign-in, home / Backup Dashboard, Install, Settings, password reset.
 export function portalRouter(deps: RouterDeps): Router {
@@ -39,5 +40,7 @@ export function portalRouter(deps: RouterDeps): Router {
   router.post(paths.portal.changePassword, password.post(deps));
   router.get(paths.portal.changeSecurityQuestions, securityQuestions.get(deps));
   router.post(paths.portal.changeSecurityQuestions, securityQuestions.post(deps));
+  router.post(routePattern(paths.portal.acceptPartnerRequest, 'requestId'), partnerRequests.post(deps, 'accept'));
+  router.post(routePattern(paths.portal.declinePartnerRequest, 'requestId'), partnerRequests.post(deps, 'decline'));
   return router;
 }

@@ -47,6 +47,8 @@ export const PARTNER_ROUTE_RULES: readonly Rule[] = [
   // Purchases and orders, and what an order is made of on an account.
   { methods: 'any', pattern: /^\/partner\/purchases(\/|$)/i, ability: 'buy' },
   { methods: 'any', pattern: /^\/partner\/orders(\/|\.csv$|$)/i, ability: 'buy' },
+  // Add an existing customer: the partner takes on (and bills) another account.
+  { methods: 'any', pattern: /^\/partner\/add-existing-customer\/?$/i, ability: 'buy' },
   // An account: its Dashboard and Install are for everyone; the registration email and the
   // hand-over for staff; anything else on an account (Renew, auto-renew, Upgrade, Add a new
   // computer, trials...) is an order, for administrators.

@@ -40,6 +40,8 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
   'auto-renew-refused': ['accountName', 'productName', 'planName', 'endsOn', 'dashboardUrl'],
   'account-released': ['accountName', 'partnerName', 'productName', 'planName', 'endsOn', 'portalUrl'],
+  'partner-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
+  'partner-request-answered': ['name', 'customerEmail', 'accountName', 'answer', 'requestWords', 'linkUrl'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.

@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { paths } from '../../lib/paths.ts';
 import { createTestPartner, type TestApp, type TestPartner } from '../support/app.ts';
-import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
+import { axeContext, noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
+import { seriousAxeFindings } from '../support/axe.ts';
+import { directCustomer } from '../support/directCustomers.ts';
 import { registeredCustomer } from '../support/customers.ts';
 import { SignInPage } from './pages/signInPage.ts';
 import { AccountDashboardPage, AccountsPage } from './pages/accountDashboardPage.ts';
-import { ReleaseAccountPage } from './pages/customersInAndOutPages.ts';
+import { AddExistingCustomerPage, PortalRequestBanner, ReleaseAccountPage } from './pages/customersInAndOutPages.ts';
 import { PortalPage } from './pages/portalPages.ts';
 
 describe('browser, JavaScript off: customers in and out of a partner’s Portal', function () {
@@ -26,8 +28,9 @@ describe('browser, JavaScript off: customers in and out of a partner’s Portal'
     await stopAppInBrowser({ t, server, browser });
   });
 
-  async function signedIn(url: string, email: string, password: string): Promise<Page> {
-    const context = await noScriptContext(browser, server.url);
+  async function signedIn(url: string, email: string, password: string, withScripts = false): Promise<Page> {
+    // Scripts only for axe, which runs in the page; every journey runs with JavaScript off.
+    const context = withScripts ? await axeContext(browser, server.url) : await noScriptContext(browser, server.url);
     contexts.push(context);
     const page = await context.newPage();
     const signIn = new SignInPage(page, url);
@@ -58,5 +61,44 @@ describe('browser, JavaScript off: customers in and out of a partner’s Portal'
     const portal = await signedIn(paths.portal.signIn, customer.email, customer.password);
     expect(new URL(portal.url()).pathname).to.equal(paths.portal.home);
     expect(await new PortalPage(portal).heading()).to.be.a('string');
+  });
+
+  it('a direct customer accepts a partner’s request at the top of their Portal, and the account appears in that partner’s Accounts', async () => {
+    const direct = await directCustomer({ name: 'Kestrel Joinery' });
+    const partnerPage = await signedIn(paths.partner.signIn, partner.email, partner.password);
+    const accounts = new AccountsPage(partnerPage);
+    await accounts.open();
+    const add = new AddExistingCustomerPage(partnerPage);
+    await add.openFromAccounts();
+    await add.ask('');
+    expect(await partnerPage.title()).to.match(/^Error: Add an existing customer/);
+    await add.ask(direct.email);
+    expect(await new AccountDashboardPage(partnerPage).message()).to.include('If that customer has an account, we have asked them');
+    await accounts.open();
+    await accounts.filter({ search: 'Kestrel' });
+    expect(await accounts.rows(), 'not before Accept').to.deep.equal([]);
+
+    const portal = await signedIn(paths.portal.signIn, direct.email, direct.password);
+    const banner = new PortalRequestBanner(portal);
+    expect(await banner.heading()).to.equal('Browser In And Out IT asks to manage your account');
+    await banner.accept();
+    expect(await new PortalPage(portal).message()).to.include('You accepted: Browser In And Out IT now sees your account in their Partner Portal.');
+    expect(await banner.count()).to.equal(0);
+
+    await accounts.open();
+    await accounts.filter({ search: 'Kestrel' });
+    const rows = await accounts.rows();
+    expect(rows).to.have.length(1);
+    expect(rows[0].join(' ')).to.include('Kestrel Joinery');
+  });
+
+  it('finds nothing serious (axe) on the Portal with a partner’s request at its top', async () => {
+    const direct = await directCustomer({ name: 'Axe Direct' });
+    const partnerPage = await signedIn(paths.partner.signIn, partner.email, partner.password);
+    await partnerPage.goto(paths.partner.addExistingCustomer);
+    await new AddExistingCustomerPage(partnerPage).ask(direct.email);
+    const portal = await signedIn(paths.portal.signIn, direct.email, direct.password, true);
+    expect(await new PortalRequestBanner(portal).count()).to.equal(1);
+    expect(await seriousAxeFindings(portal, 'Portal with a partner request')).to.deep.equal([]);
   });
 });

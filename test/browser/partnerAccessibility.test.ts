@@ -97,9 +97,13 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     await visit(paths.partner.releaseAccount(registered.accountId), 'Release account');
     await clickAndLoad(page, page.getByRole('button', { name: 'Yes, release account' }));
     await audit('Accounts after a release');
+    await visit(paths.partner.addExistingCustomer, 'Add an existing customer');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Ask the customer' }));
+    expect(await page.title()).to.match(/^Error: /);
+    await audit('Add an existing customer with errors');
     await visit(paths.partner.activity, 'Activity');
 
-    expect(audited).to.have.length(19);
+    expect(audited).to.have.length(21);
     expect(findings, JSON.stringify(findings, null, 2)).to.deep.equal([]);
   });
 

@@ -16,6 +16,7 @@ import { signInCustomer, signInPartner } from './support/journeys.ts';
 import { partnerSessionUser } from '../support/fixtures.ts';
 import { inviteUser } from '../../models/partnerInvitations.ts';
 import { directCustomer, type DirectCustomer } from '../support/directCustomers.ts';
+import { askToManage } from '../../models/partnerRequests.ts';
 
 const db = () => testDatabase().db;
 
@@ -67,6 +68,8 @@ describe('fault: isolation sweep', function () {
   let b: Party;
   // A direct account (no partner, issue 16): never any partner's, by id, list or search.
   let direct: DirectCustomer & { markers: string[] };
+  // Partner B's request to manage the direct account, still pending (Add an existing customer).
+  let directRequestId: number;
   const findings: string[] = [];
   let asked = 0;
 
@@ -115,6 +118,8 @@ describe('fault: isolation sweep', function () {
     const { key_code: keyCode } = await db()('subscriptions').where({ customer_account_id: made.accountId }).first('key_code');
     const { serialNumber } = await activateInstallation(db(), { keyCode, computerName: `PC-${unique}`, platform: 'mac' });
     direct = { ...made, markers: [unique, made.email, keyCode, serialNumber] };
+    await askToManage(db(), partnerSessionUser(b.partner), made.email, { config: t.config });
+    directRequestId = Number((await db()('partner_requests').where({ customer_account_id: made.accountId }).first('id')).id);
   });
 
   after(async () => {
@@ -137,6 +142,8 @@ describe('fault: isolation sweep', function () {
         return [String(b.invitationId)];
       case 'orderId':
         return [String(b.orderId)];
+      case 'requestId':
+        return [String(directRequestId)];
       // The partner's logo is public (their customers' emails show it): B's, which must carry none of B's data.
       case 'partnerId':
         return [String(b.partner.partnerId)];
@@ -235,9 +242,23 @@ describe('fault: isolation sweep', function () {
       db()('outbox_emails').where({ customer_account_id: direct.accountId }).count('* as n'),
       db()('audit_events').where({ customer_account_id: direct.accountId }).count('* as n'),
       db()('customer_users').where({ customer_account_id: direct.accountId }).select('id', 'password_hash'),
+      db()('partner_requests').where({ customer_account_id: direct.accountId }).orderBy('id').select('id', 'status', 'partner_id'),
     ]);
     return JSON.stringify(rows);
   }
+
+  it('shows a pending request’s account to nobody, the partner who asked included, before Accept', async () => {
+    const requester = new WebClient(server.url);
+    await signInPartner(requester, b.partner);
+    expect((await requester.get(paths.partner.account(direct.accountId))).status).to.equal(404);
+    for (const url of [`${paths.partner.accounts}?q=${encodeURIComponent(direct.email)}`, paths.partner.overview, paths.partner.accountsCsv, paths.partner.activity]) {
+      const res = await requester.get(url);
+      expect(res.status, url).to.equal(200);
+      // The search box and B's Activity show the email B typed: theirs already. Nothing else of the account.
+      expect(direct.markers.filter((m) => m !== direct.email).find((m) => res.text.includes(m)), url).to.equal(undefined);
+      if (url.includes('?q=')) expect(res.text, url).to.include('No accounts match these filters.');
+    }
+  });
 
   it('never shows a direct account to a partner: not its Dashboard, nor in the list, a search, the Overview or the CSV', async () => {
     const v = await visitor('partner');
