@@ -21,6 +21,7 @@ export const paths = {
     resendRegistration: (accountId: number | string) => `/partner/accounts/${id(accountId)}/resend-registration`,
     handOver: (accountId: number | string) => `/partner/accounts/${id(accountId)}/hand-over`,
     releaseAccount: (accountId: number | string) => `/partner/accounts/${id(accountId)}/release`,
+    requestAdministration: (accountId: number | string) => `/partner/accounts/${id(accountId)}/administration-request`,
     renew: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renew`,
     reviewRenewal: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renew/review`,
     completeRenewal: (accountId: number | string) => `/partner/accounts/${id(accountId)}/renewals`,

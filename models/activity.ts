@@ -65,6 +65,9 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
   'customer_request.sent': (d) => `Add an existing customer: asked the customer at ${d.email}, if they have an account`,
   'customer_request.accepted': (d) => `The customer at ${d.email} accepted: the account joined the Partner Portal, managed by the customer`,
   'customer_request.declined': (d) => `The customer at ${d.email} declined the request to manage their account`,
+  'administration_request.sent': (d) => `Asked the customer at ${d.email} to make the partner the account administrator`,
+  'administration_request.accepted': (d) => `The customer at ${d.email} accepted: the partner is now the account administrator`,
+  'administration_request.declined': (d) => `The customer at ${d.email} declined the request to make the partner the account administrator`,
   'direct_account.created': (d) => `Direct customer account created by the operator: ${d.product} ${d.plan}, ${plural(d.computers, 'computer')}`,
   'partner.backup_thresholds_changed': (d) => {
     const after = d.after as { overdueDays?: number; notBackingUpDays?: number } | undefined;

@@ -27,6 +27,7 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'account-released': 'Account released email',
   'partner-request': 'Partner request email',
   'partner-request-answered': 'Request answered email',
+  'administration-request': 'Administration request email',
 };
 
 export interface EmailSummary {

@@ -154,3 +154,51 @@ export async function answerRequest(db: Knex, customer: SessionUser, requestId: 
     return { answered: true, kind, partnerName: partner.name } as const;
   });
 }
+
+export type AdministrationAskResult = { asked: true } | { asked: false; reason: 'not_customer' | 'not_registered' | 'pending' };
+
+// The partner asks to become the administrator of one of its accounts, the customer's today:
+// the customer approves or declines in their Portal.
+export async function askToAdminister(db: Knex, actor: SessionUser, accountId: number, context: RequestContext): Promise<AdministrationAskResult> {
+  const partnerId = actor.partnerId;
+  return db.transaction(async (trx) => {
+    const account = await trx('customer_accounts').where({ id: accountId, partner_id: partnerId }).forUpdate().first('id', 'name', 'administrator', 'status');
+    if (!account) throw new NotFoundError();
+    if (account.administrator !== 'customer') return { asked: false, reason: 'not_customer' } as const;
+    const user = await trx('customer_users').where({ customer_account_id: accountId }).first('email');
+    if (account.status === 'pending_registration' || !user) return { asked: false, reason: 'not_registered' } as const;
+    await expireOldRequests(trx, accountId);
+    const [request] = await trx('partner_requests')
+      .insert({ kind: 'administer', partner_id: partnerId, customer_account_id: accountId, requested_by: actor.id, expires_at: trx.raw(`now() + interval '${REQUEST_DAYS} days'`) })
+      .onConflict(trx.raw(`(customer_account_id) WHERE status = 'pending'`))
+      .ignore()
+      .returning(['id', 'expires_at']);
+    if (!request) return { asked: false, reason: 'pending' } as const;
+    const partner = await trx('partners').where({ id: partnerId }).first('name');
+    await enqueueEmail(trx, {
+      to: user.email,
+      template: 'administration-request',
+      partnerId,
+      customerAccountId: accountId,
+      idempotencyKey: `administration-request:${request.id}`,
+      data: { partnerName: partner.name, accountName: account.name, portalUrl: `${context.config.appUrl}${paths.portal.home}`, expiresAt: new Date(request.expires_at).toISOString() },
+    });
+    await recordAudit(trx, { type: 'user', user: actor }, {
+      partnerId,
+      customerAccountId: accountId,
+      action: 'administration_request.sent',
+      address: context.address,
+      details: { email: user.email },
+    });
+    return { asked: true } as const;
+  });
+}
+
+// The partner's own request about one of its accounts, waiting for the customer: the Dashboard shows it.
+export async function findAdministrationRequest(db: Knex, partnerId: number, accountId: number): Promise<{ createdAt: Date; expiresAt: Date } | undefined> {
+  const row = await db('partner_requests')
+    .where({ partner_id: partnerId, customer_account_id: accountId, kind: 'administer', status: 'pending' })
+    .where('expires_at', '>', db.fn.now())
+    .first('created_at', 'expires_at');
+  return row ? { createdAt: row.created_at, expiresAt: row.expires_at } : undefined;
+}

@@ -77,6 +77,7 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.resendRegistration), registration.resend(deps));
   router.get(withAccountId(paths.partner.handOver), handOver.get(deps));
   router.post(withAccountId(paths.partner.handOver), handOver.post(deps));
+  router.post(withAccountId(paths.partner.requestAdministration), handOver.requestAdministrationPost(deps));
   router.get(withAccountId(paths.partner.releaseAccount), releaseAccount.get(deps));
   router.post(withAccountId(paths.partner.releaseAccount), releaseAccount.post(deps));
   router.get(withAccountId(paths.partner.renew), renewals.get(deps));

@@ -20,6 +20,7 @@ import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../
 import { accountIdOf } from './accountParam.ts';
 import { findBackupHistory, historyOf } from '../../models/backupHistory.ts';
 import { backupChart } from '../../lib/views/backupChart.ts';
+import { findAdministrationRequest } from '../../models/partnerRequests.ts';
 
 type ListLink = Partial<AccountFilters> & { size?: number; after?: string; before?: string };
 
@@ -186,6 +187,8 @@ export function show(deps: RouterDeps): RequestHandler {
       // Safe is one computer by design: another computer is another subscription (Add a new computer).
       singleComputer: (await loadCatalog(deps.db)).products.find((p) => p.id === account.productId)?.maxComputers === 1,
       otherSubscriptions: await otherSubscriptionsOfCustomer(deps.db, partnerId, account.id),
+      // The partner's request to become the administrator, while the customer has not answered.
+      administrationRequest: account.administrator === 'customer' ? await findAdministrationRequest(deps.db, partnerId, account.id) : undefined,
       statusLabels: STATUS_LABELS,
       registrationEmail: emails?.registration ? { state: emails.registration.state, text: emailStateText(emails.registration) } : undefined,
       computers: account.installations.map((installation) => ({

@@ -5,6 +5,7 @@ import type { RouterDeps } from '../../lib/deps.ts';
 import { handOverAdministration } from '../../models/accounts/actions.ts';
 import { findAccountForPartner, type AccountDetails } from '../../models/accounts/details.ts';
 import { readHandOver } from '../../validators/accounts.ts';
+import { askToAdminister } from '../../models/partnerRequests.ts';
 import { accountIdOf } from './accountParam.ts';
 
 const pageLocals = (account: AccountDetails) => ({ title: 'Hand over administration to the customer', activeTab: 'accounts', account });
@@ -39,5 +40,22 @@ export function post(deps: RouterDeps): RequestHandler {
       ? { kind: 'success', text: `Administration handed over. A registration email is on its way to ${result.email}.` }
       : { kind: 'info', text: ALREADY_CUSTOMER };
     res.redirect(303, paths.partner.account(account.id));
+  };
+}
+
+const ADMINISTRATION_ASKED: Record<string, { kind: 'success' | 'info'; text: string }> = {
+  asked: { kind: 'success', text: 'We have asked the customer to make you the account administrator. They accept or decline in their Portal.' },
+  pending: { kind: 'info', text: 'A request is already waiting for the customer’s answer.' },
+  not_customer: { kind: 'info', text: 'You already administer this account.' },
+  not_registered: { kind: 'info', text: 'The customer has not completed registration yet: they can answer once they have.' },
+};
+
+// The other way: the partner asks the customer to make them the administrator.
+export function requestAdministrationPost(deps: RouterDeps): RequestHandler {
+  return async (req, res) => {
+    const accountId = accountIdOf(req.params.accountId);
+    const result = await askToAdminister(deps.db, req.user!, accountId, { address: req.ip, config: deps.config });
+    req.session.flash = ADMINISTRATION_ASKED[result.asked ? 'asked' : result.reason];
+    res.redirect(303, paths.partner.account(accountId));
   };
 }

@@ -55,6 +55,8 @@ export const PARTNER_ROUTE_RULES: readonly Rule[] = [
   { methods: 'read', pattern: new RegExp(`^${ACCOUNT}(/install)?/?$`, 'i'), ability: 'view' },
   { methods: 'change', pattern: new RegExp(`^${ACCOUNT}/resend-registration/?$`, 'i'), ability: 'act' },
   { methods: 'any', pattern: new RegExp(`^${ACCOUNT}/hand-over/?$`, 'i'), ability: 'act' },
+  // Asking the customer to make the partner administrator: the hand-over's other way.
+  { methods: 'change', pattern: new RegExp(`^${ACCOUNT}/administration-request/?$`, 'i'), ability: 'act' },
   // Release account ends the partner's billing for it: owner and administrators.
   { methods: 'any', pattern: new RegExp(`^${ACCOUNT}/release/?$`, 'i'), ability: 'buy' },
   { methods: 'any', pattern: new RegExp(`^${ACCOUNT}/`, 'i'), ability: 'buy' },

@@ -42,6 +42,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'account-released': ['accountName', 'partnerName', 'productName', 'planName', 'endsOn', 'portalUrl'],
   'partner-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
   'partner-request-answered': ['name', 'customerEmail', 'accountName', 'answer', 'requestWords', 'linkUrl'],
+  'administration-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.

@@ -10,6 +10,7 @@ import { SignInPage } from './pages/signInPage.ts';
 import { AccountDashboardPage, AccountsPage } from './pages/accountDashboardPage.ts';
 import { AddExistingCustomerPage, PortalRequestBanner, ReleaseAccountPage } from './pages/customersInAndOutPages.ts';
 import { PortalPage } from './pages/portalPages.ts';
+import { clickAndLoad } from './pages/navigation.ts';
 
 describe('browser, JavaScript off: customers in and out of a partner’s Portal', function () {
   this.timeout(120_000);
@@ -90,6 +91,25 @@ describe('browser, JavaScript off: customers in and out of a partner’s Portal'
     const rows = await accounts.rows();
     expect(rows).to.have.length(1);
     expect(rows[0].join(' ')).to.include('Kestrel Joinery');
+  });
+
+  it('a partner asks to become the account administrator from the Dashboard, and the customer approves in their Portal', async () => {
+    const customer = await registeredCustomer(partner, { customerName: 'Plover Press' });
+    const partnerPage = await signedIn(paths.partner.signIn, partner.email, partner.password);
+    const dashboard = new AccountDashboardPage(partnerPage);
+    await dashboard.open(customer.accountId);
+    await clickAndLoad(partnerPage, partnerPage.getByRole('button', { name: 'Ask to become the account administrator' }));
+    expect(await dashboard.message()).to.include('We have asked the customer to make you the account administrator.');
+    expect(await partnerPage.getByRole('region', { name: 'Account administrator' }).innerText()).to.include('Waiting for the customer');
+
+    const portal = await signedIn(paths.portal.signIn, customer.email, customer.password);
+    const banner = new PortalRequestBanner(portal);
+    expect(await banner.heading()).to.equal('Browser In And Out IT asks to become your account administrator');
+    await banner.accept();
+    expect(await new PortalPage(portal).message()).to.include('Browser In And Out IT is now the administrator of your account.');
+
+    await dashboard.open(customer.accountId);
+    expect((await dashboard.section('Subscription'))['Account administrator']).to.equal('Partner (you)');
   });
 
   it('finds nothing serious (axe) on the Portal with a partner’s request at its top', async () => {
