@@ -60,8 +60,8 @@ export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filter
     const [sql, bindings] = healthConditions(partnerId, clock)[filters.health];
     query.whereRaw(sql, bindings);
   }
-  // Expiring: ending within EXPIRING_WITHIN_DAYS and not set to renew itself.
   if (filters.autoRenew !== undefined) query.where('a.auto_renew', filters.autoRenew);
+  // Expiring: ending within EXPIRING_WITHIN_DAYS and not set to renew itself.
   if (filters.expiring) query.whereBetween('a.ends_on', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]).where('a.auto_renew', false);
   if (filters.pendingLong) {
     const [sql, bindings] = statusConditions(clock).pending;
