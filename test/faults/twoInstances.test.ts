@@ -63,7 +63,8 @@ describe('fault: two instances on one database', function () {
   it('takes a partner through sign-in, a purchase, its dashboard and a resend, each request on the other instance', async () => {
     const next = alternating(new WebClient(instances[0].url));
     const signIn = await formOn(next(), paths.partner.signIn);
-    expectRedirect(await next().post(signIn.form.action, { ...signIn.values, email: partner.email, password: partner.password }), /^\/partner\/accounts$/, 'sign-in');
+    expectRedirect(await next().post(signIn.form.action, { ...signIn.values, email: partner.email, password: partner.password }), new RegExp(`^${paths.partner.overview}$`), 'sign-in');
+    expect((await next().get(paths.partner.overview)).status).to.equal(200);
     expect((await next().get(paths.partner.accounts)).status).to.equal(200);
 
     const fields = purchaseFields({ customerName: 'Two Instances Customer', administrator: 'customer' });
