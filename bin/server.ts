@@ -11,6 +11,7 @@ import { createMailer } from '../lib/mail/transport.ts';
 import { createDeliveryWorker, type DeliveryWorker } from '../lib/mail/deliveryWorker.ts';
 import { createRenewalJob, type RenewalJob } from '../lib/jobs/renewalJob.ts';
 import { createDigestJob, type DigestJob } from '../lib/mail/digestJob.ts';
+import { createAlertJob, type AlertJob } from '../lib/jobs/alertJob.ts';
 import { overviewLinks } from '../controllers/partner/overview.ts';
 import { partnerUserExists } from '../models/partners.ts';
 import { DEMO_CUSTOMER_SIGN_IN, DEMO_PARTNER_SIGN_IN, DEMO_TEAM, databaseIsEmpty, seedDemoData } from '../seeds/demo.ts';
@@ -48,6 +49,8 @@ let worker: DeliveryWorker | undefined;
 // The renewal job runs with it (RENEWAL_CHECK_SECONDS).
 let renewals: RenewalJob | undefined;
 let digests: DigestJob | undefined;
+// And the not-backing-up alert job (ALERT_CHECK_SECONDS).
+let alerts: AlertJob | undefined;
 
 const showDemo = !config.isProduction && database.embedded !== undefined && (seeded || (await partnerUserExists(db, DEMO_PARTNER_SIGN_IN.email)));
 server.listen(config.port, () => {
@@ -70,6 +73,8 @@ server.listen(config.port, () => {
     renewals.start();
     digests = createDigestJob({ db, config, logger, links: overviewLinks() });
     digests.start();
+    alerts = createAlertJob({ db, config, logger, links: overviewLinks() });
+    alerts.start();
   }
 });
 
@@ -83,7 +88,7 @@ async function shutdown(signal: string): Promise<void> {
   server.closeIdleConnections();
   const forced = setTimeout(() => server.closeAllConnections(), 10_000);
   // The worker finishes its sends in flight and gives back its claims while requests drain.
-  await Promise.all([closed, worker?.stop(), digests?.stop(), renewals?.stop()]);
+  await Promise.all([closed, worker?.stop(), digests?.stop(), renewals?.stop(), alerts?.stop()]);
   clearTimeout(forced);
   await sessions.end().catch(() => undefined);
   await database.close();

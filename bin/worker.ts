@@ -7,6 +7,7 @@ import { createMailer } from '../lib/mail/transport.ts';
 import { createDeliveryWorker } from '../lib/mail/deliveryWorker.ts';
 import { createRenewalJob } from '../lib/jobs/renewalJob.ts';
 import { createDigestJob } from '../lib/mail/digestJob.ts';
+import { createAlertJob } from '../lib/jobs/alertJob.ts';
 import { overviewLinks } from '../controllers/partner/overview.ts';
 import { paths } from '../lib/paths.ts';
 
@@ -26,6 +27,9 @@ renewals.start();
 // The weekly digest job runs beside it (models/digests.ts keeps it to one per user per week).
 const digests = createDigestJob({ db: database.db, config, logger, links: overviewLinks() });
 digests.start();
+// The not-backing-up alert job runs beside it (ALERT_CHECK_SECONDS; models/notBackingUpAlerts.ts).
+const alerts = createAlertJob({ db: database.db, config, logger, links: overviewLinks() });
+alerts.start();
 console.log(
   mailer
     ? `Email delivery worker running: sending through ${mailer.description}`
@@ -38,7 +42,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping the email delivery worker');
-    Promise.all([worker.stop(), digests.stop(), renewals.stop()])
+    Promise.all([worker.stop(), digests.stop(), renewals.stop(), alerts.stop()])
       .then(() => database.close())
       .then(
         () => process.exit(0),

@@ -73,6 +73,8 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
     const after = d.after as { overdueDays?: number; notBackingUpDays?: number } | undefined;
     return `Backup monitoring changed: Overdue after ${plural(after?.overdueDays, 'day')}, Not backing up after ${plural(after?.notBackingUpDays, 'day')}`;
   },
+  'partner.email_preferences_changed': (d) =>
+    `Saved email choices: order confirmations ${d.orderConfirmations ? 'on' : 'off'}, expiry reminders ${d.expiryReminders ? 'on' : 'off'}, not backing up alerts ${d.alerts ? 'on' : 'off'}`,
   'partner.weekly_digest_changed': (d) => (d.weeklyDigest ? 'Turned the weekly digest email on' : 'Turned the weekly digest email off'),
   'subscription.renewed': (d) => `Renewed for ${plural(d.years, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,
   'subscription.auto_renewed': (d) => `Renewed automatically for ${plural(d.years, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,

@@ -28,6 +28,7 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'partner-request': 'Partner request email',
   'partner-request-answered': 'Request answered email',
   'administration-request': 'Administration request email',
+  'not-backing-up-alert': 'Not backing up alert email',
 };
 
 export interface EmailSummary {

@@ -93,18 +93,25 @@ export async function confirmEmailChange(db: Knex, changeId: number, address?: s
 export interface EmailPreferences {
   orderConfirmations: boolean;
   expiryReminders: boolean;
+  // The not-backing-up alert (models/notBackingUpAlerts.ts).
+  alerts: boolean;
 }
 
 export async function findEmailPreferences(db: Knex, user: SessionUser): Promise<EmailPreferences> {
-  const row = await db('partner_users').where({ id: user.id, partner_id: user.partnerId }).first('email_order_confirmations', 'email_expiry_reminders');
-  return { orderConfirmations: Boolean(row?.email_order_confirmations), expiryReminders: Boolean(row?.email_expiry_reminders) };
+  const row = await db('partner_users').where({ id: user.id, partner_id: user.partnerId }).first('email_order_confirmations', 'email_expiry_reminders', 'email_alerts');
+  return { orderConfirmations: Boolean(row?.email_order_confirmations), expiryReminders: Boolean(row?.email_expiry_reminders), alerts: Boolean(row?.email_alerts) };
 }
 
 export async function setEmailPreferences(db: Knex, user: SessionUser, preferences: EmailPreferences, address?: string): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('partner_users')
       .where({ id: user.id, partner_id: user.partnerId })
-      .update({ email_order_confirmations: preferences.orderConfirmations, email_expiry_reminders: preferences.expiryReminders, updated_at: trx.fn.now() });
+      .update({
+        email_order_confirmations: preferences.orderConfirmations,
+        email_expiry_reminders: preferences.expiryReminders,
+        email_alerts: preferences.alerts,
+        updated_at: trx.fn.now(),
+      });
     await recordAudit(trx, { type: 'user', user }, { partnerId: user.partnerId, action: 'partner.email_preferences_changed', address, details: { ...preferences } });
   });
 }

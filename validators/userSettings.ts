@@ -24,5 +24,9 @@ export function readEmailChange(body: unknown): FormResult<EmailChange> {
 
 // Checkboxes: ticked or not, never wrong.
 export function readEmailPreferences(body: unknown): EmailPreferences {
-  return { orderConfirmations: textField(body, 'orderConfirmations', 10) === 'yes', expiryReminders: textField(body, 'expiryReminders', 10) === 'yes' };
+  return {
+    orderConfirmations: textField(body, 'orderConfirmations', 10) === 'yes',
+    expiryReminders: textField(body, 'expiryReminders', 10) === 'yes',
+    alerts: textField(body, 'alerts', 10) === 'yes',
+  };
 }

@@ -39,6 +39,7 @@ export interface Config {
   // The renewal job (in the delivery worker's process): how often it looks, and how many days
   // before a term's end an enrolled subscription is renewed.
   renewalCheckSeconds: number;
+  alertCheckSeconds: number;
   autoRenewDaysBefore: number;
 }
 
@@ -165,6 +166,7 @@ export function loadConfig(env: Env = process.env): Config {
     downloadUrlMac: url(env, 'DOWNLOAD_URL_MAC', ['http:', 'https:']) ?? 'https://downloads.carbonite.example/mac/Carbonite.dmg',
     currency: currency(env),
     renewalCheckSeconds: integer(env, 'RENEWAL_CHECK_SECONDS', 60, 1, 24 * 3600),
+    alertCheckSeconds: integer(env, 'ALERT_CHECK_SECONDS', 60, 1, 24 * 3600),
     autoRenewDaysBefore: integer(env, 'AUTO_RENEW_DAYS_BEFORE', 7, 0, 60),
   };
 }

@@ -43,6 +43,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'partner-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
   'partner-request-answered': ['name', 'customerEmail', 'accountName', 'answer', 'requestWords', 'linkUrl'],
   'administration-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
+  'not-backing-up-alert': ['name', 'partnerName', 'days', 'count', 'accounts', 'notBackingUpUrl'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.
