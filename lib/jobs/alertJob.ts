@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../boot/config.ts';
 import type { Logger } from '../boot/logger.ts';
 import { checkNotBackingUpAlerts, type AlertLinks, type AlertRun } from '../../models/notBackingUpAlerts.ts';
+import { createPeriodicJob, type PeriodicJob } from './periodicJob.ts';
 
 export interface AlertJobDeps {
   db: Knex;
@@ -14,18 +15,10 @@ export interface AlertJobDeps {
   links: AlertLinks;
 }
 
-export interface AlertJob {
-  // One pass, at the given moment (tests give a clock).
-  runOnce(now?: Date): Promise<AlertRun>;
-  start(): void;
-  stop(): Promise<void>;
-}
+export type AlertJob = PeriodicJob<AlertRun>;
 
 export function createAlertJob(deps: AlertJobDeps): AlertJob {
   const log = deps.logger.child({ job: 'not-backing-up-alert' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
 
   async function runOnce(now = new Date()): Promise<AlertRun> {
     const run = await checkNotBackingUpAlerts(deps.db, deps.config, deps.links, now);
@@ -33,26 +26,5 @@ export function createAlertJob(deps: AlertJobDeps): AlertJob {
     return run;
   }
 
-  function tick() {
-    if (stopped) return;
-    running = runOnce()
-      .catch((error) => log.error({ err: error }, 'not-backing-up alert pass failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, deps.config.alertCheckSeconds * 1000);
-      });
-  }
-
-  return {
-    runOnce,
-    start() {
-      if (timer || running || stopped) return;
-      tick();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return createPeriodicJob({ log, everyMs: deps.config.alertCheckSeconds * 1000, failure: 'not-backing-up alert pass failed', runOnce });
 }

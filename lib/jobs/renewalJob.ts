@@ -7,6 +7,7 @@ import type { Config } from '../boot/config.ts';
 import type { Logger } from '../boot/logger.ts';
 import { runAutoRenewals, type AutoRenewalRun } from '../../models/autoRenewals.ts';
 import { clockAt } from '../../models/accounts/statuses.ts';
+import { createPeriodicJob, type PeriodicJob } from './periodicJob.ts';
 
 export interface RenewalJobDeps {
   db: Knex;
@@ -14,18 +15,10 @@ export interface RenewalJobDeps {
   logger: Logger;
 }
 
-export interface RenewalJob {
-  // One pass, at the given moment (tests give a clock).
-  runOnce(now?: Date): Promise<AutoRenewalRun>;
-  start(): void;
-  stop(): Promise<void>;
-}
+export type RenewalJob = PeriodicJob<AutoRenewalRun>;
 
 export function createRenewalJob(deps: RenewalJobDeps): RenewalJob {
   const log = deps.logger.child({ job: 'auto-renew' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
 
   async function runOnce(now = new Date()): Promise<AutoRenewalRun> {
     const run = await runAutoRenewals(deps.db, deps.config, clockAt(now), {
@@ -35,26 +28,5 @@ export function createRenewalJob(deps: RenewalJobDeps): RenewalJob {
     return run;
   }
 
-  function tick() {
-    if (stopped) return;
-    running = runOnce()
-      .catch((error) => log.error({ err: error }, 'renewal job pass failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, deps.config.renewalCheckSeconds * 1000);
-      });
-  }
-
-  return {
-    runOnce,
-    start() {
-      if (timer || running || stopped) return;
-      tick();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return createPeriodicJob({ log, everyMs: deps.config.renewalCheckSeconds * 1000, failure: 'renewal job pass failed', runOnce });
 }

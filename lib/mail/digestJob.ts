@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../boot/logger.ts';
 import { queueWeeklyDigests, type DigestLinks, type DigestRun } from '../../models/digests.ts';
+import { createPeriodicJob, type PeriodicJob } from '../jobs/periodicJob.ts';
 
 export interface DigestJobDeps {
   db: Knex;
@@ -12,21 +13,13 @@ export interface DigestJobDeps {
   links: DigestLinks;
 }
 
-export interface DigestJob {
-  // One pass, at the given moment (tests give a clock).
-  runOnce(now?: Date): Promise<DigestRun>;
-  start(): void;
-  stop(): Promise<void>;
-}
+export type DigestJob = PeriodicJob<DigestRun>;
 
 export const DIGEST_CHECK_MS = 60 * 60_000;
 
 export function createDigestJob(deps: DigestJobDeps, options: { intervalMs?: number } = {}): DigestJob {
   const intervalMs = options.intervalMs ?? DIGEST_CHECK_MS;
   const log = deps.logger.child({ job: 'weekly-digest' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
 
   async function runOnce(now = new Date()): Promise<DigestRun> {
     const run = await queueWeeklyDigests(deps.db, deps.config, deps.links, now);
@@ -34,26 +27,5 @@ export function createDigestJob(deps: DigestJobDeps, options: { intervalMs?: num
     return run;
   }
 
-  function tick() {
-    if (stopped) return;
-    running = runOnce()
-      .catch((error) => log.error({ err: error }, 'weekly digest run failed'))
-      .finally(() => {
-        running = undefined;
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  }
-
-  return {
-    runOnce,
-    start() {
-      if (timer || running || stopped) return;
-      tick();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return createPeriodicJob({ log, everyMs: intervalMs, failure: 'weekly digest run failed', runOnce });
 }
