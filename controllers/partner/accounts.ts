@@ -1,8 +1,6 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
+import { sendCsv } from '../../lib/http/csvDownload.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { loadCatalog } from '../../models/catalog.ts';
 import { countAccountsByStatusCached } from '../../models/accounts/counts.ts';
@@ -136,34 +134,7 @@ export function csv(deps: RouterDeps): RequestHandler {
     const batches = eachAccountBatch(deps.db, partnerId, filters, 1000, clock);
     // The first batch is read before anything is sent, so a failure there is an ordinary error page.
     const first = await batches.next();
-    res.set({
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="accounts-${clock.today}.csv"`,
-      'Cache-Control': 'no-store',
-    });
-    // What spreadsheets read well: a byte order mark that says UTF-8, CRLF line ends, cells
-    // quoted when they hold a separator, a quote, a line break or spaces at either end, and
-    // any cell a spreadsheet could take for a formula (=, +, -, @, tab, CR) prefixed with '.
-    const writer = stringify({
-      bom: true,
-      header: true,
-      columns: CSV_HEADER,
-      record_delimiter: 'windows',
-      quote_record_delimiter: true,
-      quoted_match: [/^\s|\s$/],
-      escape_formulas: true,
-    });
-    try {
-      // pipeline waits for the response to drain before reading on, and stops reading when
-      // the partner goes away (the response closes early).
-      await pipeline(Readable.from(csvRows(first, batches)), writer, res);
-    } catch (error) {
-      // Half a file must not look like a whole one: the connection is cut, and a partner who
-      // left is no error.
-      res.destroy();
-      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-      throw error;
-    }
+    await sendCsv(res, `accounts-${clock.today}.csv`, CSV_HEADER, csvRows(first, batches));
   };
 }
 

@@ -1,8 +1,6 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
+import { sendCsv } from '../../lib/http/csvDownload.ts';
 import { idFrom } from '../../lib/forms/validation.ts';
 import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
@@ -100,33 +98,12 @@ export function csv(deps: RouterDeps): RequestHandler {
     if (!search.ok) return res.redirect(303, ordersUrl(paths.partner.orders, NO_FILTERS));
     const batches = eachOrderBatch(deps.db, req.user!.partnerId, search.value, 500);
     const first = await batches.next();
-    res.set({
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="orders-${new Date().toISOString().slice(0, 10)}.csv"`,
-      'Cache-Control': 'no-store',
-    });
-    // As the Accounts CSV: a UTF-8 byte order mark, CRLF, formulas neutralised.
-    const writer = stringify({
-      bom: true,
-      header: true,
-      columns: CSV_HEADER,
-      record_delimiter: 'windows',
-      quote_record_delimiter: true,
-      quoted_match: [/^\s|\s$/],
-      escape_formulas: true,
-    });
     async function* rows() {
       if (first.done) return;
       yield* csvRows(first.value);
       yield* allCsvRows(batches);
     }
-    try {
-      await pipeline(Readable.from(rows()), writer, res);
-    } catch (error) {
-      res.destroy();
-      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-      throw error;
-    }
+    await sendCsv(res, `orders-${new Date().toISOString().slice(0, 10)}.csv`, CSV_HEADER, rows());
   };
 }
 
