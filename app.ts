@@ -7,6 +7,7 @@ import { requestLogging } from './lib/http/requestLog.ts';
 import { sessionMiddleware } from './lib/session/session.ts';
 import { csrfProtection } from './lib/auth/csrf.ts';
 import { logoUploadParsing } from './lib/http/logoUpload.ts';
+import { bulkUploadParsing } from './lib/http/bulkPurchaseUpload.ts';
 import { paths } from './lib/paths.ts';
 import { createPassport } from './lib/auth/passport.ts';
 import { can, type Ability } from './lib/auth/roles.ts';
@@ -96,8 +97,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(bodyParsing());
-  // The logo's multipart form, parsed before the CSRF check reads its token (lib/http/logoUpload.ts).
+  // The logo's and the bulk purchase's multipart forms, parsed before the CSRF check reads its token (lib/http/logoUpload.ts).
   app.post(paths.partner.companyLogo, logoUploadParsing());
+  app.post(paths.partner.bulkPurchase, bulkUploadParsing());
   app.use(csrfProtection());
   app.use(currentUserLocals());
   app.use(webRouter({ ...deps, passport }));

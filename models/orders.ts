@@ -80,24 +80,27 @@ export async function placeOrder(trx: Knex.Transaction, input: OrderInput, confi
     return { orderId: Number(existing.id), created: false };
   }
   const orderId = Number(inserted[0].id);
-  await trx('order_lines').insert(
-    input.lines.map((line) => ({
-      order_id: orderId,
-      customer_account_id: line.customerAccountId,
-      customer_name: line.customerName,
-      product_id: line.productId,
-      product_name: line.productName,
-      plan_id: line.planId,
-      plan_name: line.planName,
-      computers: line.computers,
-      term_years: line.termYears ?? null,
-      days: line.days ?? null,
-      starts_on: line.startsOn,
-      ends_on: line.endsOn,
-      unit_price_cents: line.unitPriceCents,
-      amount_cents: line.amountCents,
-    })),
-  );
+  // A thousand lines a statement: a bulk purchase's 5,000 would pass PostgreSQL's 65,535 parameters.
+  for (let start = 0; start < input.lines.length; start += 1000) {
+    await trx('order_lines').insert(
+      input.lines.slice(start, start + 1000).map((line) => ({
+        order_id: orderId,
+        customer_account_id: line.customerAccountId,
+        customer_name: line.customerName,
+        product_id: line.productId,
+        product_name: line.productName,
+        plan_id: line.planId,
+        plan_name: line.planName,
+        computers: line.computers,
+        term_years: line.termYears ?? null,
+        days: line.days ?? null,
+        starts_on: line.startsOn,
+        ends_on: line.endsOn,
+        unit_price_cents: line.unitPriceCents,
+        amount_cents: line.amountCents,
+      })),
+    );
+  }
 
   const partner = await trx('partners').where({ id: input.partnerId }).first('name');
   const recipients =

@@ -19,21 +19,30 @@ export interface OutgoingEmail {
 }
 
 export async function enqueueEmail(db: Knex | Knex.Transaction, email: OutgoingEmail): Promise<void> {
-  await db('outbox_emails')
-    .insert({
-      idempotency_key: email.idempotencyKey,
-      recipient: email.to,
-      template: email.template,
-      data: JSON.stringify(email.data),
-      // Mail about an account belongs to its partner even when the caller leaves partnerId out:
-      // that is what scopes the partner's Undelivered mail page.
-      partner_id:
-        email.partnerId ??
-        (email.customerAccountId ? db.raw('(SELECT partner_id FROM customer_accounts WHERE id = ?)', [email.customerAccountId]) : null),
-      customer_account_id: email.customerAccountId ?? null,
-    })
-    .onConflict('idempotency_key')
-    .ignore();
+  await enqueueEmails(db, [email]);
+}
+
+// Many at once (a bulk purchase's registration emails): a multi-row insert per thousand.
+export async function enqueueEmails(db: Knex | Knex.Transaction, emails: OutgoingEmail[]): Promise<void> {
+  for (let start = 0; start < emails.length; start += 1000) {
+    await db('outbox_emails')
+      .insert(
+        emails.slice(start, start + 1000).map((email) => ({
+          idempotency_key: email.idempotencyKey,
+          recipient: email.to,
+          template: email.template,
+          data: JSON.stringify(email.data),
+          // Mail about an account belongs to its partner even when the caller leaves partnerId out:
+          // that is what scopes the partner's Undelivered mail page.
+          partner_id:
+            email.partnerId ??
+            (email.customerAccountId ? db.raw('(SELECT partner_id FROM customer_accounts WHERE id = ?)', [email.customerAccountId]) : null),
+          customer_account_id: email.customerAccountId ?? null,
+        })),
+      )
+      .onConflict('idempotency_key')
+      .ignore();
+  }
 }
 
 // The delivery worker's side (lib/mail/deliveryWorker.ts): claims and outcomes.

@@ -7,6 +7,7 @@ import type { RouterDeps } from '../lib/deps.ts';
 import * as signIn from '../controllers/partner/signIn.ts';
 import * as accounts from '../controllers/partner/accounts.ts';
 import * as purchases from '../controllers/partner/purchases.ts';
+import * as bulkPurchases from '../controllers/partner/bulkPurchases.ts';
 import * as registration from '../controllers/partner/registration.ts';
 import * as handOver from '../controllers/partner/handOver.ts';
 import * as releaseAccount from '../controllers/partner/releaseAccount.ts';
@@ -69,6 +70,15 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(paths.partner.newPurchase, purchases.saveDraft(deps));
   router.get(paths.partner.reviewPurchase, purchases.review(deps));
   router.post(paths.partner.completePurchase, purchases.complete(deps));
+  // Bulk purchase by CSV: upload, preview, Place, the result and its report.
+  const withUploadId = (build: (uploadId: string) => string) => routePattern(build, 'uploadId');
+  router.get(paths.partner.bulkPurchase, bulkPurchases.uploadGet(deps));
+  router.post(paths.partner.bulkPurchase, bulkPurchases.uploadPost(deps));
+  router.get(paths.partner.bulkPurchaseTemplate, bulkPurchases.template);
+  router.get(withUploadId(paths.partner.bulkPurchasePreview), bulkPurchases.preview(deps));
+  router.post(withUploadId(paths.partner.placeBulkPurchase), bulkPurchases.place(deps));
+  router.get(withUploadId(paths.partner.bulkPurchaseResult), bulkPurchases.result(deps));
+  router.get(withUploadId(paths.partner.bulkPurchaseReport), bulkPurchases.report(deps));
   router.get(paths.partner.addExistingCustomer, addExistingCustomer.get);
   router.post(paths.partner.addExistingCustomer, addExistingCustomer.post(deps));
 
