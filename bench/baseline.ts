@@ -48,7 +48,7 @@ async function captureFirstPageQuery(): Promise<FirstPageQuery> {
 const escapeHtml = (value: unknown) =>
   String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const TAG: Record<AccountStatus, string> = { active: 'tag--active', pending: 'tag--pending', link_expired: 'tag--link-expired', expired: 'tag--expired' };
+const TAG: Record<AccountStatus, string> = { active: 'tag--active', trial: 'tag--trial', pending: 'tag--pending', link_expired: 'tag--link-expired', expired: 'tag--expired' };
 
 interface Row {
   id: number;

@@ -20,7 +20,7 @@ import type { Clock } from './accounts/statuses.ts';
 
 export const AUTO_RENEWAL_ACTOR = 'Automatic renewal';
 
-export type AutoRenewChange = 'enabled' | 'disabled' | 'unchanged' | 'ended';
+export type AutoRenewChange = 'enabled' | 'disabled' | 'unchanged' | 'ended' | 'trial';
 
 // Turns automatic renewal on or off for one of the partner's accounts (another partner's is a
 // 404). A subscription that has ended is renewed by hand (Renew), not enrolled.
@@ -36,10 +36,12 @@ export async function setAutoRenew(
       .join('customer_accounts as a', 'a.id', 's.customer_account_id')
       .where({ 'a.id': accountId, 'a.partner_id': user.partnerId, 's.partner_id': user.partnerId })
       .forUpdate('s')
-      .first('s.id', 's.auto_renew', 's.ends_on');
+      .first('s.id', 's.auto_renew', 's.ends_on', 's.trial');
     if (!row) throw new NotFoundError();
     if (row.auto_renew === enabled) return 'unchanged';
     if (enabled && row.ends_on < context.clock.today) return 'ended';
+    // A trial is upgraded to a paid subscription, never renewed.
+    if (enabled && row.trial) return 'trial';
     await trx('subscriptions').where({ id: row.id }).update({ auto_renew: enabled });
     await recordAudit(trx, { type: 'user', user }, {
       partnerId: user.partnerId,

@@ -64,6 +64,7 @@ function digestData(overview: Overview, undeliveredMail: number | undefined, lin
     { label: 'Overdue', count: overview.health.overdue, url: url(links.overdue), hint: `no backup for ${overview.thresholds.overdueDays} days or more` },
     { label: 'Waiting for first backup', count: overview.health.waiting, url: url(links.waiting), hint: 'activated more than a day ago, never backed up' },
     { label: 'Expiring within 30 days', count: overview.expiringSoon, url: url(links.expiring), hint: 'subscriptions ending soon, auto-renew off' },
+    { label: 'Trials ending within 7 days', count: overview.trialsEnding, url: url(links.trialsEnding), hint: 'free trials to upgrade to paid' },
     { label: 'Registration pending for more than 7 days', count: overview.pendingLong, url: url(links.pendingLong), hint: 'customers who have not registered' },
     { label: 'Registration link expired', count: overview.linkExpired, url: url(links.linkExpired), hint: 'links to resend' },
   ];
@@ -84,6 +85,7 @@ export interface DigestLinks {
   overdue: string;
   waiting: string;
   expiring: string;
+  trialsEnding: string;
   pendingLong: string;
   linkExpired: string;
   undeliveredMail: string;

@@ -30,6 +30,8 @@ export interface Overview {
   thresholds: HealthThresholds;
   health: HealthCounts;
   expiringSoon: number;
+  // Free trials ending within 7 days (not yet ended, not upgraded).
+  trialsEnding: number;
   pendingLong: number;
   linkExpired: number;
   // The worst accounts, worst first: the longest without a backup, then the longest waiting.
@@ -40,7 +42,7 @@ export const ATTENTION_ROWS = 10;
 
 const NO_FILTERS = { search: '' };
 
-async function countWhere(db: Knex, partnerId: number, clock: Clock, filters: { expiring?: boolean; pendingLong?: boolean }): Promise<number> {
+async function countWhere(db: Knex, partnerId: number, clock: Clock, filters: { expiring?: boolean; trialEnding?: boolean; pendingLong?: boolean }): Promise<number> {
   const row = await applyFilters(db('customer_accounts as a'), partnerId, { ...NO_FILTERS, ...filters }, clock).first(db.raw('count(*)::int AS n'));
   return row.n;
 }
@@ -79,9 +81,10 @@ async function worstAccounts(db: Knex, partnerId: number, clock: Clock, limit = 
 
 export async function computeOverview(db: Knex, partnerId: number, clock = clockAt()): Promise<Overview> {
   const stamp = await readHealthStamp(db, partnerId);
-  const [health, expiringSoon, pendingLong, linkExpired, attention] = await Promise.all([
+  const [health, expiringSoon, trialsEnding, pendingLong, linkExpired, attention] = await Promise.all([
     countAccountsByHealth(db, (q) => q.where('a.partner_id', partnerId), partnerId, clock),
     countWhere(db, partnerId, clock, { expiring: true }),
+    countWhere(db, partnerId, clock, { trialEnding: true }),
     countWhere(db, partnerId, clock, { pendingLong: true }),
     countLinkExpired(db, partnerId, clock),
     worstAccounts(db, partnerId, clock),
@@ -90,6 +93,7 @@ export async function computeOverview(db: Knex, partnerId: number, clock = clock
     thresholds: { overdueDays: stamp.overdueDays, notBackingUpDays: stamp.notBackingUpDays },
     health,
     expiringSoon,
+    trialsEnding,
     pendingLong,
     linkExpired,
     attention,

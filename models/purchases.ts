@@ -15,8 +15,11 @@ export interface PurchaseInput {
   productId: string;
   planId: string;
   computers: number;
+  // Years of a paid term; 0 for a trial.
   termYears: number;
   administrator: Administrator;
+  // Start a trial: a free subscription of this many days, with no order.
+  trialDays?: number;
 }
 
 export interface PlacedPurchase {
@@ -27,16 +30,38 @@ export interface PlacedPurchase {
 
 export class InvalidPurchaseError extends Error {}
 
+// The customer's email has had a trial of this product with this partner already.
+export class TrialTakenError extends Error {}
+
+// A trial is for up to this many computers, or the product's own maximum where that is lower.
+export const TRIAL_MAX_COMPUTERS = 10;
+
+export const trialMaxComputers = (product: { maxComputers: number }) => Math.min(product.maxComputers, TRIAL_MAX_COMPUTERS);
+
 // A subscription's calendar days in UTC: from the day it starts to the same day termYears later.
 export function subscriptionTerm(termYears: number, start = new Date()): { startsOn: string; endsOn: string } {
   const endsOn = new Date(Date.UTC(start.getUTCFullYear() + termYears, start.getUTCMonth(), start.getUTCDate()));
   return { startsOn: start.toISOString().slice(0, 10), endsOn: endsOn.toISOString().slice(0, 10) };
 }
 
+// A trial's days, as a year's term is counted: from today to the same day `days` later.
+export function trialTerm(days: number, start = new Date()): { startsOn: string; endsOn: string } {
+  const endsOn = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + days));
+  return { startsOn: start.toISOString().slice(0, 10), endsOn: endsOn.toISOString().slice(0, 10) };
+}
+
+// Whether the customer's email (in any case) has had a trial of the product with the partner.
+export async function trialTaken(db: Knex, partnerId: number, customerEmail: string, productId: string): Promise<boolean> {
+  const row = await db('trials').where({ partner_id: partnerId, product_id: productId }).whereRaw('lower(customer_email) = lower(?)', [customerEmail]).first('id');
+  return Boolean(row);
+}
+
 // Places a purchase in one transaction: the customer account, its subscription with a
 // fresh key code, its order (and the order confirmation email to the buyer), an audit event
 // and, when the customer manages the account, the registration invitation and its email.
-// The purchase key makes it happen once.
+// The purchase key makes it happen once. A trial (input.trialDays) is the same but free: no
+// order, its days for a term, and its row in trials, whose unique index refuses a second
+// trial of the product for the customer's email (TrialTakenError, nothing kept).
 export async function placePurchase(
   db: Knex,
   buyer: SessionUser,
@@ -47,10 +72,14 @@ export async function placePurchase(
   const plan = catalog.plans.find((p) => p.id === input.planId && p.productId === input.productId);
   const product = catalog.products.find((p) => p.id === input.productId);
   if (!plan || !product) throw new InvalidPurchaseError('Unknown product or plan');
-  if (!Number.isInteger(input.computers) || input.computers < product.minComputers || input.computers > product.maxComputers) {
+  const trial = input.trialDays !== undefined;
+  const maxComputers = trial ? trialMaxComputers(product) : product.maxComputers;
+  if (!Number.isInteger(input.computers) || input.computers < product.minComputers || input.computers > maxComputers) {
     throw new InvalidPurchaseError('Number of computers out of range');
   }
-  if (!(TERMS_IN_YEARS as readonly number[]).includes(input.termYears)) throw new InvalidPurchaseError('Unknown term');
+  if (trial ? !Number.isInteger(input.trialDays) || input.trialDays! < 1 || input.termYears !== 0 : !(TERMS_IN_YEARS as readonly number[]).includes(input.termYears)) {
+    throw new InvalidPurchaseError('Unknown term');
+  }
 
   return db.transaction(async (trx) => {
     // A concurrent submit with the same key waits here on the unique index, then finds the row.
@@ -73,7 +102,7 @@ export async function placePurchase(
     }
     const accountId: number = inserted[0].id;
 
-    const { startsOn, endsOn } = subscriptionTerm(input.termYears);
+    const { startsOn, endsOn } = trial ? trialTerm(input.trialDays!) : subscriptionTerm(input.termYears);
     const subscription = {
       customer_account_id: accountId,
       partner_id: buyer.partnerId,
@@ -83,8 +112,9 @@ export async function placePurchase(
       term_years: input.termYears,
       starts_on: startsOn,
       ends_on: endsOn,
-      yearly_price_cents: plan.yearlyPriceCents,
-      total_price_cents: totalPriceCents(plan, input.computers, input.termYears),
+      yearly_price_cents: trial ? 0 : plan.yearlyPriceCents,
+      total_price_cents: trial ? 0 : totalPriceCents(plan, input.computers, input.termYears),
+      trial,
     };
     // Key codes are random over 2^74: a clash is near impossible, but the unique index
     // decides, and a clash just draws again inside a savepoint.
@@ -99,6 +129,33 @@ export async function placePurchase(
       } catch (error) {
         if ((error as { constraint?: string }).constraint !== 'subscriptions_key_code_unique' || attempt >= 5) throw error;
       }
+    }
+
+    if (trial) {
+      // Waits on the unique index for a trial of the same customer and product being started
+      // in another transaction; nothing inserted means one exists, and the whole trial is undone.
+      const started = await trx.raw(
+        `INSERT INTO trials (partner_id, customer_email, product_id, customer_account_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+        [buyer.partnerId, input.customerEmail, product.id, accountId],
+      );
+      if (started.rows.length === 0) throw new TrialTakenError(`${input.customerEmail} has had a trial of ${product.name} already`);
+      await recordAudit(trx, { type: 'user', user: buyer }, {
+        partnerId: buyer.partnerId,
+        customerAccountId: accountId,
+        action: 'trial.started',
+        address: context.address,
+        details: {
+          customerName: input.customerName,
+          product: product.name,
+          plan: plan.name,
+          computers: input.computers,
+          days: input.trialDays,
+          endsOn,
+          administrator: input.administrator,
+        },
+      });
+      if (input.administrator === 'customer') await issueInvitation(trx, accountId, context.config);
+      return { accountId, created: true };
     }
 
     const order = await placeOrder(

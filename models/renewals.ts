@@ -8,6 +8,7 @@ import { TERMS_IN_YEARS } from './catalog.ts';
 import { recordAudit } from './audit.ts';
 import { placeOrder, type OrderConfig, type PlacedOrder } from './orders.ts';
 import type { Clock } from './accounts/statuses.ts';
+import { TrialSubscriptionError } from './trials.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -38,6 +39,8 @@ export interface RenewalQuote {
   planId: string;
   planName: string;
   planRetired: boolean;
+  // A free trial: upgraded to a paid subscription, never renewed.
+  trial: boolean;
   computers: number;
   years: number;
   currentEndsOn: string;
@@ -66,6 +69,7 @@ async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, ac
       'pl.retired_at',
       's.computers_allowed',
       's.ends_on',
+      's.trial',
     );
   if (lock) query.forUpdate('s');
   const row = await query;
@@ -84,6 +88,7 @@ function quoteFrom(row: Record<string, any>, accountId: number, years: number, t
     planId: row.plan_id,
     planName: row.plan_name,
     planRetired: row.retired_at !== null,
+    trial: row.trial,
     computers: row.computers_allowed,
     years,
     currentEndsOn: row.ends_on,
@@ -124,6 +129,7 @@ export async function renewInTransaction(
   const placedBefore = await trx('orders').where({ order_key: input.orderKey, partner_id: input.partnerId }).first('id');
   if (placedBefore) return { orderId: Number(placedBefore.id), created: false, endsOn: row.ends_on };
   const quote = quoteFrom(row, input.accountId, input.years, context.clock.today);
+  if (quote.trial) throw new TrialSubscriptionError();
   if (quote.planRetired) throw new PlanRetiredError(`The ${quote.planName} plan is no longer sold`);
 
   const order = await placeOrder(

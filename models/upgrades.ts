@@ -52,7 +52,7 @@ async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, ac
   const query = db('subscriptions as s')
     .join('customer_accounts as a', 'a.id', 's.customer_account_id')
     .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
-    .first('s.id', 'a.name', 's.product_id', 's.plan_id', 's.next_plan_id', 's.computers_allowed', 's.ends_on');
+    .first('s.id', 'a.name', 's.product_id', 's.plan_id', 's.next_plan_id', 's.computers_allowed', 's.ends_on', 's.trial');
   if (lock) query.forUpdate('s');
   const row = await query;
   if (!row) throw new NotFoundError();
@@ -75,10 +75,12 @@ export async function findChangeStart(db: Knex, partnerId: number, accountId: nu
     endsOn: row.ends_on as string,
     ended: row.ends_on < clock.today,
     days: remainingDays(row.ends_on, clock.today),
+    trial: row.trial as boolean,
   };
 }
 
 function quoteFrom(row: Record<string, any>, product: Product, currentPlan: Plan, newPlan: Plan, accountId: number, change: ChangeRequest, today: string): ChangeQuote {
+  if (row.trial) throw new InvalidChangeError('This subscription is a free trial: upgrade it to a paid subscription instead');
   if (row.ends_on < today) throw new InvalidChangeError('This subscription has ended: Renew it first');
   if (newPlan.productId !== product.id) throw new InvalidChangeError(`Choose a plan of ${product.name}`);
   if (!Number.isInteger(change.computers) || change.computers < row.computers_allowed || change.computers > product.maxComputers) {

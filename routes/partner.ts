@@ -17,6 +17,7 @@ import * as orders from '../controllers/partner/orders.ts';
 import * as renewals from '../controllers/partner/renewals.ts';
 import * as autoRenew from '../controllers/partner/autoRenew.ts';
 import * as upgrades from '../controllers/partner/upgrades.ts';
+import * as trialUpgrades from '../controllers/partner/trialUpgrades.ts';
 import * as settings from '../controllers/partner/settings.ts';
 import * as overview from '../controllers/partner/overview.ts';
 import * as weeklyDigest from '../controllers/partner/weeklyDigest.ts';
@@ -79,6 +80,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withUploadId(paths.partner.placeBulkPurchase), bulkPurchases.place(deps));
   router.get(withUploadId(paths.partner.bulkPurchaseResult), bulkPurchases.result(deps));
   router.get(withUploadId(paths.partner.bulkPurchaseReport), bulkPurchases.report(deps));
+  router.get(paths.partner.newTrial, purchases.newPurchase(deps, 'trial'));
+  router.post(paths.partner.newTrial, purchases.saveDraft(deps, 'trial'));
+  router.get(paths.partner.reviewTrial, purchases.review(deps, 'trial'));
+  router.post(paths.partner.startTrial, purchases.complete(deps, 'trial'));
   router.get(paths.partner.addExistingCustomer, addExistingCustomer.get);
   router.post(paths.partner.addExistingCustomer, addExistingCustomer.post(deps));
 
@@ -99,6 +104,10 @@ export function partnerRouter(deps: RouterDeps): Router {
   router.post(withAccountId(paths.partner.upgrade), upgrades.post(deps));
   router.get(withAccountId(paths.partner.reviewUpgrade), upgrades.review(deps));
   router.post(withAccountId(paths.partner.completeUpgrade), upgrades.complete(deps));
+  router.get(withAccountId(paths.partner.upgradeTrial), trialUpgrades.get(deps));
+  router.post(withAccountId(paths.partner.upgradeTrial), trialUpgrades.post(deps));
+  router.get(withAccountId(paths.partner.reviewTrialUpgrade), trialUpgrades.review(deps));
+  router.post(withAccountId(paths.partner.completeTrialUpgrade), trialUpgrades.complete(deps));
 
   router.get(paths.partner.orders, orders.index(deps));
   router.get(paths.partner.ordersCsv, orders.csv(deps));

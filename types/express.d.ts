@@ -3,6 +3,7 @@ import type { FormErrors } from '../lib/forms/validation.ts';
 import type { PurchaseJourney } from '../validators/purchase.ts';
 import type { RenewalJourney } from '../validators/renewal.ts';
 import type { UpgradeJourney } from '../validators/upgrade.ts';
+import type { TrialUpgradeJourney } from '../validators/trialUpgrade.ts';
 
 declare global {
   namespace Express {
@@ -38,10 +39,14 @@ declare global {
       >;
       // The New purchase draft and its review page's one-time purchase key.
       purchase: PurchaseJourney | undefined;
+      // Start a trial: the same draft and key as New purchase, kept apart so both can be open.
+      trial: PurchaseJourney | undefined;
       // Renew: the years chosen for one account and its review page's one-time key.
       renewal: RenewalJourney | undefined;
       // Upgrade: the plan and computers chosen for one account and its review page's one-time key.
       upgrade: UpgradeJourney | undefined;
+      // Upgrade to a paid subscription: the plan, computers and term chosen for one trial and its review page's one-time key.
+      trialUpgrade: TrialUpgradeJourney | undefined;
       // A password reset under way: which reset link it belongs to, and whether the security
       // question (the extra check after the emailed link) has been answered.
       passwordReset: { resetId: number; answered: boolean } | undefined;

@@ -4,7 +4,7 @@ import { emailProblem, queryString, textField } from '../lib/forms/validation.ts
 import { formResult, type FormResult } from '../lib/forms/result.ts';
 import type { Catalog } from '../models/catalog.ts';
 import type { Administrator } from '../models/purchases.ts';
-import { ACCOUNT_SORTS, EXPIRING_WITHIN_DAYS, PAGE_SIZES, PENDING_LONGER_THAN_DAYS, type AccountFilters, type AccountSort } from '../models/accounts/filters.ts';
+import { ACCOUNT_SORTS, EXPIRING_WITHIN_DAYS, PAGE_SIZES, PENDING_LONGER_THAN_DAYS, TRIAL_ENDING_WITHIN_DAYS, type AccountFilters, type AccountSort } from '../models/accounts/filters.ts';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../models/accounts/statuses.ts';
 import { isBackupHealth } from '../models/accounts/health.ts';
 import { ADMINISTRATORS } from './purchase.ts';
@@ -18,6 +18,8 @@ export function readHandOver(body: unknown): FormResult<string> {
 // The address bar's values of the Overview's two list filters (?expiring=30-days, ?pending=over-7-days).
 export const EXPIRING_VALUE = `${EXPIRING_WITHIN_DAYS}-days`;
 export const PENDING_LONG_VALUE = `over-${PENDING_LONGER_THAN_DAYS}-days`;
+// The Overview's trials ending soon (?trialEnding=7-days).
+export const TRIAL_ENDING_VALUE = `${TRIAL_ENDING_WITHIN_DAYS}-days`;
 
 export interface AccountListQuery {
   filters: AccountFilters;
@@ -45,6 +47,7 @@ export function readAccountListQuery(query: Record<string, unknown>, catalog: Ca
       health: isBackupHealth(health) ? health : undefined,
       expiring: queryString(query.expiring) === EXPIRING_VALUE || undefined,
       pendingLong: queryString(query.pending) === PENDING_LONG_VALUE || undefined,
+      trialEnding: queryString(query.trialEnding) === TRIAL_ENDING_VALUE || undefined,
       autoRenew: queryString(query.autoRenew) === 'on' ? true : queryString(query.autoRenew) === 'off' ? false : undefined,
       sort: ACCOUNT_SORTS.some((s) => s.id === sort) ? (sort as AccountSort) : 'name',
     },

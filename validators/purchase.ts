@@ -1,8 +1,8 @@
-// The partner's New purchase form.
+// The partner's New purchase form, and Start a trial (the same form without a term).
 import { emailProblem, textField } from '../lib/forms/validation.ts';
 import { formResult, type FormResult } from '../lib/forms/result.ts';
 import { TERMS_IN_YEARS, type Catalog } from '../models/catalog.ts';
-import type { Administrator, PurchaseInput } from '../models/purchases.ts';
+import { trialMaxComputers, type Administrator, type PurchaseInput } from '../models/purchases.ts';
 
 export const CUSTOMER_NAME_MAX_LENGTH = 200;
 
@@ -38,7 +38,7 @@ export function purchaseFormValues(draft: PurchaseDraft): PurchaseFormValues {
     product: draft.productId,
     plan: draft.planId,
     computers: String(draft.computers),
-    term: String(draft.termYears),
+    term: draft.trialDays === undefined ? String(draft.termYears) : '',
     administrator: draft.administrator,
   };
 }
@@ -51,14 +51,17 @@ function computersProblem(computers: string, min: number, max: number): string |
   return undefined;
 }
 
-export function readPurchase(body: unknown, catalog: Catalog): FormResult<PurchaseDraft> {
+// `trialDays`: Start a trial's form: no term asked, its days instead, and up to
+// TRIAL_MAX_COMPUTERS computers (or fewer, where the product's own maximum is lower).
+export function readPurchase(body: unknown, catalog: Catalog, trialDays?: number): FormResult<PurchaseDraft> {
+  const trial = trialDays !== undefined;
   const values: PurchaseFormValues = {
     customerName: textField(body, 'customerName', 1000),
     customerEmail: textField(body, 'customerEmail', 320),
     product: textField(body, 'product', 100),
     plan: textField(body, 'plan', 100),
     computers: textField(body, 'computers', 20).replace(/[\s,]/g, ''),
-    term: textField(body, 'term', 10),
+    term: trial ? '' : textField(body, 'term', 10),
     administrator: textField(body, 'administrator', 20),
   };
   const product = catalog.products.find((p) => p.id === values.product);
@@ -80,8 +83,8 @@ export function readPurchase(body: unknown, catalog: Catalog): FormResult<Purcha
       ? undefined
       : product.maxComputers === 1 && values.computers !== '1'
         ? `${product.name} is for 1 computer only: enter 1`
-        : computersProblem(values.computers, product.minComputers, product.maxComputers),
-    term: TERMS_IN_YEARS.some((t) => String(t) === values.term) ? undefined : 'Choose a term',
+        : computersProblem(values.computers, product.minComputers, trial ? trialMaxComputers(product) : product.maxComputers),
+    term: trial || TERMS_IN_YEARS.some((t) => String(t) === values.term) ? undefined : 'Choose a term',
     administrator: ADMINISTRATORS.includes(values.administrator as Administrator) ? undefined : 'Choose who will be the account administrator',
   };
   return formResult(values, problems, () => ({
@@ -90,7 +93,8 @@ export function readPurchase(body: unknown, catalog: Catalog): FormResult<Purcha
     productId: product!.id,
     planId: plan!.id,
     computers: Number(values.computers),
-    termYears: Number(values.term),
+    termYears: trial ? 0 : Number(values.term),
     administrator: values.administrator as Administrator,
+    ...(trial ? { trialDays } : {}),
   }));
 }

@@ -14,7 +14,7 @@ import { autoRenewStateFor } from '../../models/autoRenewals.ts';
 import { otherSubscriptionsOfCustomer } from '../../models/upgrades.ts';
 import { BACKUP_HEALTHS, HEALTH_LABELS, countAccountsByHealthCached, findHealthThresholds } from '../../models/accounts/health.ts';
 import { applyFilters } from '../../models/accounts/filters.ts';
-import { EXPIRING_VALUE, PENDING_LONG_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
+import { EXPIRING_VALUE, PENDING_LONG_VALUE, TRIAL_ENDING_VALUE, readAccountListQuery } from '../../validators/accounts.ts';
 import { accountIdOf } from './accountParam.ts';
 import { findBackupHistory, historyOf } from '../../models/backupHistory.ts';
 import { backupChart } from '../../lib/views/backupChart.ts';
@@ -42,6 +42,7 @@ function accountsUrl(base: string, filters: AccountFilters, size: number, change
   const health = changedOr(changes, 'health', filters.health);
   const expiring = changedOr(changes, 'expiring', filters.expiring);
   const pendingLong = changedOr(changes, 'pendingLong', filters.pendingLong);
+  const trialEnding = changedOr(changes, 'trialEnding', filters.trialEnding);
   const autoRenew = changedOr(changes, 'autoRenew', filters.autoRenew);
   const pageSize = changedOr(changes, 'size', size);
   let query = '';
@@ -52,6 +53,7 @@ function accountsUrl(base: string, filters: AccountFilters, size: number, change
   if (health) query = withParam(query, 'health', health);
   if (expiring) query = withParam(query, 'expiring', EXPIRING_VALUE);
   if (pendingLong) query = withParam(query, 'pending', PENDING_LONG_VALUE);
+  if (trialEnding) query = withParam(query, 'trialEnding', TRIAL_ENDING_VALUE);
   if (autoRenew !== undefined) query = withParam(query, 'autoRenew', autoRenew ? 'on' : 'off');
   if (sort && sort !== 'name') query = withParam(query, 'sort', sort);
   if (pageSize && pageSize !== PAGE_SIZES[0]) query = withParam(query, 'size', String(pageSize));
@@ -75,7 +77,7 @@ export function index(deps: RouterDeps): RequestHandler {
     const page = await listAccounts(deps.db, partnerId, filters, { size, after, before }, clock);
     const counts = await countAccountsByStatusCached(deps.db, partnerId, filters, clock, page.accountsVersion);
     const healthCounts = await countAccountsByHealthCached(deps.db, (q) => applyFilters(q, partnerId, filters, clock, true, false), partnerId, filters, clock);
-    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator || filters.health || filters.expiring || filters.pendingLong || filters.autoRenew !== undefined);
+    const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator || filters.health || filters.expiring || filters.trialEnding || filters.pendingLong || filters.autoRenew !== undefined);
     res.render('partner/accounts', {
       title: 'Accounts',
       activeTab: 'accounts',

@@ -26,6 +26,7 @@ export function post(deps: RouterDeps): RequestHandler {
       disabled: 'Auto-renew is off: the subscription ends on its end date unless you renew it.',
       unchanged: form.value.enabled ? 'Auto-renew was already on.' : 'Auto-renew was already off.',
       ended: 'This subscription has ended: Renew it, then you can enable auto-renew.',
+      trial: 'This is a free trial: upgrade it to a paid subscription, then you can enable auto-renew.',
     };
     req.session.flash = { kind: change === 'enabled' || change === 'disabled' ? 'success' : 'info', text: texts[change] };
     res.redirect(303, paths.partner.account(accountId));

@@ -25,6 +25,7 @@ export function overviewLinks(): DigestLinks {
     overdue: accountsListLink({ health: 'overdue', sort: 'backup' }),
     waiting: accountsListLink({ health: 'waiting', sort: 'backup' }),
     expiring: accountsListLink({ expiring: true, sort: 'expiry' }),
+    trialsEnding: accountsListLink({ trialEnding: true, sort: 'expiry' }),
     pendingLong: accountsListLink({ pendingLong: true }),
     linkExpired: accountsListLink({ status: 'link_expired' }),
     undeliveredMail: paths.partner.undeliveredMail,

@@ -13,6 +13,7 @@ import { clockAt } from '../../models/accounts/statuses.ts';
 import { findAccountNameForPartner } from '../../models/accounts/details.ts';
 import { PlanRetiredError, quoteRenewal, renewSubscription, type RenewalQuote } from '../../models/renewals.ts';
 import { readRenewal } from '../../validators/renewal.ts';
+import { TrialSubscriptionError } from '../../models/trials.ts';
 import { accountIdOf } from './accountParam.ts';
 
 const RENEWAL_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -36,6 +37,10 @@ export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const accountId = accountIdOf(req.params.accountId);
     const locals = await formLocals(deps, req.user!.partnerId, accountId);
+    if (locals.quotes[0].trial) {
+      req.session.flash = { kind: 'info', text: 'This is a free trial: upgrade it to a paid subscription instead of renewing it.' };
+      return res.redirect(303, paths.partner.upgradeTrial(accountId));
+    }
     const journey = req.session.renewal;
     renderForm(res, locals, journey && journey.accountId === accountId && !journey.orderId ? String(journey.years) : '');
   };
@@ -110,7 +115,7 @@ export function complete(deps: RouterDeps): RequestHandler {
       };
       res.redirect(303, paths.partner.account(accountId));
     } catch (error) {
-      if (!(error instanceof PlanRetiredError)) throw error;
+      if (!(error instanceof PlanRetiredError || error instanceof TrialSubscriptionError)) throw error;
       req.session.flash = { kind: 'info', text: error.message + '. Nothing was renewed.' };
       res.redirect(303, paths.partner.account(accountId));
     }

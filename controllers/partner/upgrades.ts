@@ -25,6 +25,10 @@ export function get(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const accountId = accountIdOf(req.params.accountId);
     const locals = await formLocals(deps, req.user!.partnerId, accountId);
+    if (locals.start.trial) {
+      req.session.flash = { kind: 'info', text: 'This is a free trial: upgrade it to a paid subscription.' };
+      return res.redirect(303, paths.partner.upgradeTrial(accountId));
+    }
     if (locals.start.ended) {
       req.session.flash = { kind: 'info', text: 'This subscription has ended: Renew it first.' };
       return res.redirect(303, paths.partner.account(accountId));

@@ -41,6 +41,8 @@ export interface Config {
   renewalCheckSeconds: number;
   alertCheckSeconds: number;
   autoRenewDaysBefore: number;
+  // How many days a free trial (Start a trial) lasts.
+  trialDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -168,5 +170,6 @@ export function loadConfig(env: Env = process.env): Config {
     renewalCheckSeconds: integer(env, 'RENEWAL_CHECK_SECONDS', 60, 1, 24 * 3600),
     alertCheckSeconds: integer(env, 'ALERT_CHECK_SECONDS', 60, 1, 24 * 3600),
     autoRenewDaysBefore: integer(env, 'AUTO_RENEW_DAYS_BEFORE', 7, 0, 60),
+    trialDays: integer(env, 'TRIAL_DAYS', 30, 1, 90),
   };
 }

@@ -1,21 +1,34 @@
 // How many of the partner's accounts each status has, and the per-instance cache of those counts.
 import type { Knex } from 'knex';
-import { applyFilters, type AccountFilters } from './filters.ts';
+import { applyFilters, endingSoonConditions, type AccountFilters } from './filters.ts';
 import { ACCOUNT_STATUSES, clockAt, statusConditions, type AccountStatus } from './statuses.ts';
 
-export type StatusCounts = Record<AccountStatus, number> & { all: number };
+// With the two "ending soon" filters' counts under the same filters (their links add them).
+export type StatusCounts = Record<AccountStatus, number> & { all: number; expiring: number; trialEnding: number };
 
 // How many accounts each status has under the other filters (search, product,
 // administrator), so a count and the list its link opens agree. One pass over the
 // partner's rows in customer_accounts_partner_status_idx, reading the index alone.
 export async function countAccountsByStatus(db: Knex, partnerId: number, filters: Omit<AccountFilters, 'sort' | 'status'>, clock = clockAt()): Promise<StatusCounts> {
   const conditions = statusConditions(clock);
+  const endingSoon = endingSoonConditions(clock);
   const query = applyFilters(db('customer_accounts as a'), partnerId, filters, clock, false).select(
     db.raw('count(*)::int AS "all"'),
     ...ACCOUNT_STATUSES.map((s) => db.raw(`count(*) FILTER (WHERE ${conditions[s.id][0]})::int AS ${s.id}`, conditions[s.id][1])),
+    db.raw(`count(*) FILTER (WHERE ${endingSoon.expiring[0]})::int AS expiring`, endingSoon.expiring[1]),
+    db.raw(`count(*) FILTER (WHERE ${endingSoon.trialEnding[0]})::int AS "trialEnding"`, endingSoon.trialEnding[1]),
   );
   const row = await query.first();
-  return { all: row.all, active: row.active, pending: row.pending, link_expired: row.link_expired, expired: row.expired };
+  return {
+    all: row.all,
+    active: row.active,
+    trial: row.trial,
+    pending: row.pending,
+    link_expired: row.link_expired,
+    expired: row.expired,
+    expiring: row.expiring,
+    trialEnding: row.trialEnding,
+  };
 }
 
 // Counting a big partner's accounts reads every one of its rows (~30 ms for 100,000), too
@@ -44,7 +57,7 @@ export async function countAccountsByStatusCached(
   knownVersion?: number,
 ): Promise<StatusCounts> {
   const version = knownVersion ?? Number((await db('partners').where({ id: partnerId }).first('accounts_version'))?.accounts_version ?? 0);
-  const key = JSON.stringify([partnerId, filters.search, filters.productId ?? '', filters.administrator ?? '', filters.health ?? '', filters.expiring ?? false, filters.pendingLong ?? false, filters.autoRenew ?? '']);
+  const key = JSON.stringify([partnerId, filters.search, filters.productId ?? '', filters.administrator ?? '', filters.health ?? '', filters.expiring ?? false, filters.pendingLong ?? false, filters.autoRenew ?? '', filters.trialEnding ?? false]);
   const cached = countsCache.get(key);
   if (cached && cached.version === version && cached.today === clock.today && clock.now.getTime() - cached.at < COUNTS_MAX_AGE_MS) {
     return cached.counts;

@@ -31,6 +31,8 @@ export interface AccountDetails {
   computersAllowed: number;
   computersUsed: number;
   termYears: number;
+  // A free trial not yet upgraded to a paid subscription.
+  trial: boolean;
   startsOn: string;
   endsOn: string;
   keyCode: string;
@@ -85,6 +87,7 @@ export async function findAccountForPartner(db: Knex, partnerId: number, account
       'pl.name as plan_name',
       's.computers_allowed',
       's.term_years',
+      's.trial',
       's.starts_on',
       's.ends_on',
       's.key_code',
@@ -132,6 +135,7 @@ export async function findAccountForPartner(db: Knex, partnerId: number, account
     computersAllowed: row.computers_allowed,
     computersUsed: installations.length,
     termYears: row.term_years,
+    trial: row.trial,
     startsOn: row.starts_on,
     endsOn: row.ends_on,
     keyCode: row.key_code,

@@ -16,6 +16,8 @@ export const ACCOUNT_SORTS: readonly { id: AccountSort; label: string }[] = [
 // The Overview's "expiring soon" and "pending for long" (their numbers link to these filters).
 export const EXPIRING_WITHIN_DAYS = 30;
 export const PENDING_LONGER_THAN_DAYS = 7;
+// The Overview's "trials ending soon".
+export const TRIAL_ENDING_WITHIN_DAYS = 7;
 
 export const PAGE_SIZES = [25, 50, 100] as const;
 
@@ -25,8 +27,10 @@ export interface AccountFilters {
   productId?: string;
   administrator?: Administrator;
   health?: BackupHealth;
-  // Subscriptions ending within EXPIRING_WITHIN_DAYS, not yet ended, without auto-renew.
+  // Subscriptions ending within EXPIRING_WITHIN_DAYS, not yet ended, without auto-renew (trials have their own).
   expiring?: boolean;
+  // Free trials ending within TRIAL_ENDING_WITHIN_DAYS, not yet ended.
+  trialEnding?: boolean;
   // Registrations pending (link still valid) since more than PENDING_LONGER_THAN_DAYS.
   pendingLong?: boolean;
   // Subscriptions with auto-renew on (true) or off (false).
@@ -46,6 +50,16 @@ function likePattern(search: string): string {
 // use exactly this for the index to serve it.
 const SEARCH_TEXT = `(lower(a.name) || ' ' || lower(a.email))`;
 
+// The two "ending soon" filters as SQL over customer_accounts `a`: the filters and their
+// counts use these. Expiring: ending within EXPIRING_WITHIN_DAYS and not set to renew itself,
+// trials left out (they cannot renew; they have their own). Trials ending: a trial's last days.
+export function endingSoonConditions(clock: Clock): Record<'expiring' | 'trialEnding', [string, Knex.RawBinding[]]> {
+  return {
+    expiring: ['a.ends_on BETWEEN ? AND ? AND NOT a.auto_renew AND NOT a.trial', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]],
+    trialEnding: ['a.ends_on BETWEEN ? AND ? AND a.trial', [clock.today, dayAfter(clock.today, TRIAL_ENDING_WITHIN_DAYS)]],
+  };
+}
+
 // Scopes a query over customer_accounts `a` to the partner, then to the filters.
 export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filters: Omit<AccountFilters, 'sort'>, clock: Clock, withStatus = true, withHealth = true) {
   query.where('a.partner_id', partnerId);
@@ -61,8 +75,14 @@ export function applyFilters(query: Knex.QueryBuilder, partnerId: number, filter
     query.whereRaw(sql, bindings);
   }
   if (filters.autoRenew !== undefined) query.where('a.auto_renew', filters.autoRenew);
-  // Expiring: ending within EXPIRING_WITHIN_DAYS and not set to renew itself.
-  if (filters.expiring) query.whereBetween('a.ends_on', [clock.today, dayAfter(clock.today, EXPIRING_WITHIN_DAYS)]).where('a.auto_renew', false);
+  if (filters.expiring) {
+    const [sql, bindings] = endingSoonConditions(clock).expiring;
+    query.whereRaw(sql, bindings);
+  }
+  if (filters.trialEnding) {
+    const [sql, bindings] = endingSoonConditions(clock).trialEnding;
+    query.whereRaw(sql, bindings);
+  }
   if (filters.pendingLong) {
     const [sql, bindings] = statusConditions(clock).pending;
     query

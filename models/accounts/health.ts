@@ -171,6 +171,6 @@ export async function countAccountsByHealthCached(
   clock: Clock,
 ): Promise<HealthCounts> {
   const stamp = await readHealthStamp(db, partnerId);
-  const key = JSON.stringify([partnerId, clock.today, filters.search, filters.status ?? '', filters.productId ?? '', filters.administrator ?? '', filters.expiring ?? false, filters.pendingLong ?? false]);
+  const key = JSON.stringify([partnerId, clock.today, filters.search, filters.status ?? '', filters.productId ?? '', filters.administrator ?? '', filters.expiring ?? false, filters.pendingLong ?? false, filters.trialEnding ?? false]);
   return healthCountsCache(key, stamp, clock.now, () => countAccountsByHealth(db, applyFilters, partnerId, clock));
 }

@@ -120,7 +120,7 @@ interface PageRow {
 // the table, and keeps planning. One name is always one SQL text: it names each part that
 // changes the text.
 function plainListStatementName(filters: AccountFilters, direction: string, fromKey: boolean, limit: number): string | undefined {
-  if (filters.search || filters.productId || filters.administrator || filters.status || filters.health || filters.expiring || filters.pendingLong || filters.autoRenew !== undefined) return undefined;
+  if (filters.search || filters.productId || filters.administrator || filters.status || filters.health || filters.expiring || filters.trialEnding || filters.pendingLong || filters.autoRenew !== undefined) return undefined;
   return `accounts_page_${filters.sort}_${direction.toLowerCase()}_${fromKey ? 'from_key' : 'first'}_${limit}`;
 }
 

@@ -65,6 +65,7 @@ describe('validators/accounts: readAccountListQuery', () => {
       health: undefined,
       expiring: undefined,
       pendingLong: undefined,
+      trialEnding: undefined,
       autoRenew: undefined,
       sort: 'name',
     },
@@ -92,7 +93,7 @@ describe('validators/accounts: readAccountListQuery', () => {
   });
 
   it('accepts each status, sort and page size the tab offers', () => {
-    for (const status of ['active', 'pending', 'link_expired', 'expired']) expect(readAccountListQuery({ status }, catalog).filters.status).to.equal(status);
+    for (const status of ['active', 'trial', 'pending', 'link_expired', 'expired']) expect(readAccountListQuery({ status }, catalog).filters.status).to.equal(status);
     for (const sort of ['name', 'expiry', 'newest']) expect(readAccountListQuery({ sort }, catalog).filters.sort).to.equal(sort);
     for (const size of [25, 50, 100]) expect(readAccountListQuery({ size: String(size) }, catalog).size).to.equal(size);
     for (const administrator of ['partner', 'customer']) expect(readAccountListQuery({ administrator }, catalog).filters.administrator).to.equal(administrator);
@@ -116,7 +117,11 @@ describe('validators/accounts: readAccountListQuery', () => {
       sort: 'backup',
     });
     for (const health of ['overdue', 'waiting', 'up_to_date', 'no_computers']) expect(readAccountListQuery({ health }, catalog).filters.health).to.equal(health);
-    expect(readAccountListQuery({ health: 'stopped', expiring: 'yes', pending: 'true' }, catalog).filters).to.deep.equal(defaults.filters);
+    expect(readAccountListQuery({ health: 'stopped', expiring: 'yes', pending: 'true', trialEnding: '1' }, catalog).filters).to.deep.equal(defaults.filters);
+  });
+
+  it('reads the Overview’s trials ending within 7 days', () => {
+    expect(readAccountListQuery({ trialEnding: '7-days' }, catalog).filters.trialEnding).to.equal(true);
   });
 
   it('ignores a product id that is a plan id, not a product id', () => {
