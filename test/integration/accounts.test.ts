@@ -287,6 +287,8 @@ describe('the Accounts tab: search, filters, sort, counts, pages and CSV over a 
     const counts = countsOf(res.text);
     const expected: Record<string, number> = { All: byName.length };
     for (const a of byName) expected[a.status] = (expected[a.status] ?? 0) + 1;
+    // A status no account has (Trial: this data has no trials) is counted as 0.
+    for (const label of Object.keys(counts)) expected[label] ??= 0;
     expect(counts).to.deep.equal(expected);
   });
 

@@ -129,6 +129,14 @@ describe('the Accounts list’s query plans use the indexes chosen for them', ()
     expect(scans.map((n) => [n['Node Type'], n['Index Name']])).to.deep.equal([['Index Only Scan', 'customer_accounts_partner_status_idx']]);
   });
 
+  it('lists trials by expiry, and those ending within 7 days, along the partial (partner_id, ends_on, id) WHERE trial index', async () => {
+    const { db } = testDatabase();
+    for (const filters of [{ ...base, status: 'trial', sort: 'expiry' }, { ...base, trialEnding: true, sort: 'expiry' }] as AccountFilters[]) {
+      const scan = pageScan(await planOf(() => listAccounts(db, partner.partnerId, filters, { size: 25 }, clock), NO_SEQ_SCAN));
+      expect(scan['Index Name'], JSON.stringify(filters)).to.equal('customer_accounts_partner_trial_idx');
+    }
+  });
+
   it('filters by status in name order along (partner_id, status, lower(name), id)', async () => {
     const { db } = testDatabase();
     const plan = await planOf(() => listAccounts(db, partner.partnerId, { ...base, status: 'pending' }, { size: 25 }, clock), NO_SEQ_SCAN);

@@ -121,7 +121,7 @@ describe('the Overview: exact counts that each lead to exactly those accounts, t
     const quietAgent = await signInPartner(t.app, quiet);
     const res = await quietAgent.get(paths.partner.overview).expect(200);
     const tiles = tilesOf(res.text);
-    expect(Object.keys(tiles)).to.have.length(6);
+    expect(Object.keys(tiles)).to.have.length(7);
     for (const tile of Object.values(tiles)) expect(tile).to.deep.equal({ text: 'None' });
     expect(res.text).to.include('None: every computer has backed up');
   });
