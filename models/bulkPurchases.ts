@@ -8,7 +8,7 @@ import { NotFoundError } from '../lib/http/errors.ts';
 import type { BulkRow, CheckedFile } from '../validators/bulkPurchase.ts';
 import { loadCatalog, TERMS_IN_YEARS } from './catalog.ts';
 import { recordAudit, recordAudits } from './audit.ts';
-import { issueInvitations, type InvitationConfig } from './registrationInvitations.ts';
+import { issueInvitations, registrationLinkExpiry, type InvitationConfig } from './registrationInvitations.ts';
 import { placeOrder, type OrderConfig } from './orders.ts';
 import { subscriptionTerm } from './purchases.ts';
 
@@ -119,6 +119,8 @@ export async function placeBulkUpload(
     if (upload.expired) throw new BulkUploadExpiredError('This preview has expired');
 
     const ready = upload.rows.filter((r) => r.purchase);
+    const terms = new Map(TERMS_IN_YEARS.map((years) => [years as number, subscriptionTerm(years)]));
+    const linkExpiresAt = registrationLinkExpiry(context.config);
     const rowsWithIds: { row: BulkRow; accountId: number }[] = [];
     for (let start = 0; start < ready.length; start += BATCH) {
       const batch = ready.slice(start, start + BATCH).map((row) => ({ row, purchaseKey: crypto.randomUUID() }));
@@ -131,6 +133,14 @@ export async function placeBulkUpload(
             administrator: row.purchase!.administrator,
             status: row.purchase!.administrator === 'partner' ? 'active' : 'pending_registration',
             purchase_key: purchaseKey,
+            // What the triggers copy from the subscription and the registration link, written
+            // here already: their copies then change nothing, and the partner's accounts_version
+            // is not written again for each row (see migration 20261215001100).
+            product_id: row.purchase!.productId,
+            ends_on: terms.get(row.purchase!.termYears)!.endsOn,
+            auto_renew: false,
+            trial: false,
+            registration_link_expires_at: row.purchase!.administrator === 'customer' ? linkExpiresAt : null,
           })),
         )
         .returning(['id', 'purchase_key']);
@@ -138,7 +148,6 @@ export async function placeBulkUpload(
       for (const { row, purchaseKey } of batch) rowsWithIds.push({ row, accountId: idByKey.get(purchaseKey)! });
     }
 
-    const terms = new Map(TERMS_IN_YEARS.map((years) => [years as number, subscriptionTerm(years)]));
     const subscriptions = rowsWithIds.map(({ row, accountId }) => {
       const purchase = row.purchase!;
       const plan = catalog.plans.find((p) => p.id === purchase.planId && p.productId === purchase.productId);
@@ -214,6 +223,7 @@ export async function placeBulkUpload(
       trx,
       rowsWithIds.filter(({ row }) => row.purchase!.administrator === 'customer').map(({ accountId }) => accountId),
       context.config,
+      linkExpiresAt,
     );
 
     const accountByRow = new Map(rowsWithIds.map(({ row, accountId }) => [row.row, accountId]));

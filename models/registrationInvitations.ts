@@ -24,12 +24,22 @@ export async function issueInvitation(
   return issued;
 }
 
+// When a link issued now stops working.
+export function registrationLinkExpiry(config: Pick<InvitationConfig, 'registrationLinkDays'>, now = Date.now()): Date {
+  return new Date(now + config.registrationLinkDays * 86_400_000);
+}
+
 // Rows per multi-row insert: well under PostgreSQL's 65,535 parameters a statement.
 const BATCH = 1000;
 
 // The same for many accounts at once (a bulk purchase), in a statement per step rather than
 // a few per account. Answers the invitations in the order of accountIds.
-export async function issueInvitations(trx: Knex.Transaction, accountIds: number[], config: InvitationConfig): Promise<IssuedInvitation[]> {
+export async function issueInvitations(
+  trx: Knex.Transaction,
+  accountIds: number[],
+  config: InvitationConfig,
+  expiresAt = registrationLinkExpiry(config),
+): Promise<IssuedInvitation[]> {
   if (accountIds.length === 0) return [];
   const found = await trx('customer_accounts as a')
     .join('subscriptions as s', 's.customer_account_id', 'a.id')
@@ -52,7 +62,6 @@ export async function issueInvitations(trx: Knex.Transaction, accountIds: number
     .whereNull('used_at')
     .update({ voided_at: trx.fn.now() });
 
-  const expiresAt = new Date(Date.now() + config.registrationLinkDays * 86_400_000);
   const issued: IssuedInvitation[] = [];
   const emails: OutgoingEmail[] = [];
   for (let start = 0; start < accounts.length; start += BATCH) {
