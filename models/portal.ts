@@ -11,6 +11,8 @@ export interface CustomerSubscription {
   planName: string;
   computersAllowed: number;
   termYears: number;
+  // A free trial from the partner, not yet upgraded to a paid subscription.
+  trial: boolean;
   startsOn: string;
   endsOn: string;
   keyCode: string;
@@ -51,6 +53,7 @@ export async function findCustomerSubscription(db: Knex, customerAccountId: numb
       'pl.name as plan_name',
       's.computers_allowed',
       's.term_years',
+      's.trial',
       's.starts_on',
       's.ends_on',
       's.key_code',
@@ -63,6 +66,7 @@ export async function findCustomerSubscription(db: Knex, customerAccountId: numb
     planName: row.plan_name,
     computersAllowed: row.computers_allowed,
     termYears: row.term_years,
+    trial: row.trial,
     startsOn: row.starts_on,
     endsOn: row.ends_on,
     keyCode: row.key_code,

@@ -9,7 +9,7 @@ import { hashSecret } from '../lib/auth/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
 import { inviteUser } from '../models/partnerInvitations.ts';
 import { saveCompanyDetails } from '../models/companyProfile.ts';
-import { placePurchase, subscriptionTerm, type Administrator } from '../models/purchases.ts';
+import { placePurchase, subscriptionTerm, trialTerm, type Administrator } from '../models/purchases.ts';
 import { activateInstallation, recordBackup } from '../models/installations.ts';
 import { completeRegistration } from '../models/registration.ts';
 import { renewSubscription } from '../models/renewals.ts';
@@ -210,7 +210,32 @@ export async function seedDemoData(db: Knex, config: Config): Promise<void> {
       }
     }
   }
+  await seedTrials(db, config, buyer, now);
   await seedDirectAccounts(db, [question1, question2]);
+}
+
+// Two free trials (Start a trial): one the partner administers, ending within 7 days (the
+// Overview's "Trials ending within 7 days"), and one the customer manages, started this week.
+async function seedTrials(db: Knex, config: Config, buyer: SessionUser, now: Date): Promise<void> {
+  const trials = [
+    { customerName: 'Bluebird Yoga Studio', productId: 'safe-backup-pro', planId: 'sbp-core', computers: 3, administrator: 'partner' as const, startedDaysAgo: Math.max(0, config.trialDays - 5) },
+    { customerName: 'Quinn Harper', productId: 'safe', planId: 'safe-plus', computers: 1, administrator: 'customer' as const, startedDaysAgo: 3 },
+  ];
+  for (const trial of trials) {
+    const { startedDaysAgo, ...input } = trial;
+    const { accountId } = await placePurchase(
+      db,
+      buyer,
+      { purchaseKey: crypto.randomUUID(), ...input, customerEmail: customerEmail(input.customerName), termYears: 0, trialDays: config.trialDays },
+      { address: '127.0.0.1', config },
+    );
+    const startedOn = new Date(now.getTime() - startedDaysAgo * DAY);
+    const term = trialTerm(config.trialDays, startedOn);
+    await db('subscriptions').where({ customer_account_id: accountId }).update({ starts_on: term.startsOn, ends_on: term.endsOn });
+    await db('customer_accounts').where({ id: accountId }).update({ created_at: startedOn });
+    await db('trials').where({ customer_account_id: accountId }).update({ started_at: startedOn });
+    await db('audit_events').where({ customer_account_id: accountId, action: 'trial.started' }).update({ created_at: startedOn });
+  }
 }
 
 // Direct customers of the vendor (no partner, issue 16): in no partner's Portal, ready for

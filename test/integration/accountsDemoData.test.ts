@@ -27,11 +27,15 @@ describe('demo data: the demo partner’s accounts show every state the product 
   it('has a few dozen accounts, in every status, for both products and both administrator choices', async () => {
     expect(rows.length).to.be.within(24, 60);
     const counts = await countAccountsByStatus(testDatabase().db, partnerId, { search: '' }, clockAt());
-    for (const status of ['active', 'pending', 'link_expired', 'expired'] as const) expect(counts[status], status).to.be.greaterThan(0);
+    for (const status of ['active', 'trial', 'pending', 'link_expired', 'expired'] as const) expect(counts[status], status).to.be.greaterThan(0);
+    // One of the demo trials ends within 7 days, so the Overview's trial tile shows it.
+    expect(counts.trialEnding, 'trials ending within 7 days').to.equal(1);
     const combos = new Set(rows.map((r) => `${r.productName}/${r.administrator}`));
     expect([...combos].sort()).to.deep.equal(['Safe Backup Pro/customer', 'Safe Backup Pro/partner', 'Safe/customer', 'Safe/partner']);
     for (const product of ['Safe', 'Safe Backup Pro']) {
-      expect(new Set(rows.filter((r) => r.productName === product).map((r) => r.status)).size, product).to.equal(4);
+      // Every paid status for each product; the demo's two trials are one of each product.
+      expect(new Set(rows.filter((r) => r.productName === product && r.status !== 'trial').map((r) => r.status)).size, product).to.equal(4);
+      expect(rows.filter((r) => r.productName === product && r.status === 'trial'), product).to.have.length(1);
     }
   });
 
