@@ -50,8 +50,6 @@ const DESCRIPTIONS: Record<string, (d: Details) => string> = {
     (d.administrator === 'partner' ? 'administered by the partner' : 'managed by the customer'),
   'trial.upgraded': (d) =>
     `Trial upgraded to a paid subscription: ${d.product} ${d.plan}, ${plural(d.computers, 'computer')}, ${plural(d.termYears, 'year')}, until ${format.date(String(d.endsOn))} (order ${d.orderNumber})`,
-  'bulk_purchase.uploaded': (d) => `Uploaded ${d.fileName} for a bulk purchase: ${plural(d.rows, 'row')}, ${d.ready} ready, ${d.problems} with problems (nothing placed yet)`,
-  'bulk_purchase.placed': (d) => `Bulk purchase by CSV placed from ${d.fileName}: ${plural(d.placed, 'purchase')}, ${d.skipped} ${d.skipped === 1 ? 'row' : 'rows'} skipped (order ${d.orderNumber})`,
   'registration.resent': (d) => `Registration email resent to ${d.email}`,
   'administration.handed_over': (d) => `Administration handed over to the customer at ${d.email}`,
   'registration.completed': () => 'Registration completed by the customer',
