@@ -7,6 +7,8 @@ import { buildTestApp, createTestPartner, csrfTokenFrom, signInPartner, submitFo
 import { purchaseFor } from '../support/fixtures.ts';
 import { installComputer } from '../support/customers.ts';
 import { addTeamMember } from '../support/team.ts';
+import { isoWeek, queueWeeklyDigests } from '../../models/digests.ts';
+import { overviewLinks } from '../../controllers/partner/overview.ts';
 
 const db = () => testDatabase().db;
 const DAY = 86_400_000;
@@ -351,5 +353,14 @@ describe('the Accounts list’s Trial, Expiring within 30 days and Trials ending
     const quietAgent = await signInPartner(t.app, quiet);
     const none = decode((await quietAgent.get(paths.partner.overview).expect(200)).text);
     expect(none).to.match(/id="tile-trials-ending">Trials ending within 7 days<\/h3>\s*<p class="tile__count tile__count--none">None<\/p>/);
+  });
+
+  it('reports Trials ending within 7 days in the owner’s weekly digest, linking to the same filter', async () => {
+    await queueWeeklyDigests(db(), t.config, overviewLinks());
+    const email = await db()('outbox_emails').where({ idempotency_key: `weekly-digest:${partner.userId}:${isoWeek(new Date())}` }).first('data');
+    const figure = email.data.figures.find((f: { label: string }) => f.label === 'Trials ending within 7 days');
+    expect(figure).to.include({ count: 1 });
+    expect(figure.url).to.match(/\/partner\/accounts\?trialEnding=7-days&sort=expiry$/);
+    expect(email.data.figures.find((f: { label: string }) => f.label === 'Expiring within 30 days')).to.include({ count: 1 });
   });
 });
