@@ -46,7 +46,7 @@ server.requestTimeout = 30_000;
 
 // The email delivery worker runs here unless RUN_WORKER=false (then `npm run worker` runs it).
 let worker: DeliveryWorker | undefined;
-// The renewal job runs with it (RENEWAL_CHECK_SECONDS).
+// The renewal job runs with it (RENEWAL_CHECK_SECONDS), expiry reminders included.
 let renewals: RenewalJob | undefined;
 let digests: DigestJob | undefined;
 // And the not-backing-up alert job (ALERT_CHECK_SECONDS).
@@ -69,7 +69,7 @@ server.listen(config.port, () => {
   if (config.runWorker) {
     worker = createDeliveryWorker({ db, mailer: createMailer(config), config, logger });
     worker.start();
-    renewals = createRenewalJob({ db, config, logger });
+    renewals = createRenewalJob({ db, config, logger, links: overviewLinks() });
     renewals.start();
     digests = createDigestJob({ db, config, logger, links: overviewLinks() });
     digests.start();

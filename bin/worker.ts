@@ -21,8 +21,9 @@ await migrateLatest(database.db);
 const mailer = createMailer(config);
 const worker = createDeliveryWorker({ db: database.db, mailer, config, logger });
 worker.start();
-// The renewal job runs beside it (models/autoRenewals.ts renews each subscription once per term).
-const renewals = createRenewalJob({ db: database.db, config, logger });
+// The renewal job runs beside it (models/autoRenewals.ts renews each subscription once per term;
+// models/expiryReminders.ts then sends the expiry reminders).
+const renewals = createRenewalJob({ db: database.db, config, logger, links: overviewLinks() });
 renewals.start();
 // The weekly digest job runs beside it (models/digests.ts keeps it to one per user per week).
 const digests = createDigestJob({ db: database.db, config, logger, links: overviewLinks() });

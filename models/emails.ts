@@ -29,6 +29,7 @@ export const EMAIL_TITLES: Record<EmailTemplate, string> = {
   'partner-request-answered': 'Request answered email',
   'administration-request': 'Administration request email',
   'not-backing-up-alert': 'Not backing up alert email',
+  'expiry-reminder': 'Expiry reminder email',
 };
 
 export interface EmailSummary {

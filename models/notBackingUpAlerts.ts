@@ -11,6 +11,7 @@
 // (per user and day) is unique in the outbox as well.
 import type { Knex } from 'knex';
 import { enqueueEmail } from './outbox.ts';
+import { checkEachPartner, partnerUsersWanting, utcDay, type PartnerCheckCounts } from './partnerChecks.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -23,95 +24,82 @@ export interface AlertLinks {
   account: string;
 }
 
-export interface AlertRun {
+export interface AlertRun extends PartnerCheckCounts {
   day: string;
-  partnersChecked: number;
-  // Being checked by another worker: skipped this time.
-  partnersBusy: number;
   crossings: number;
   emailsQueued: number;
 }
 
-export const utcDay = (now: Date) => now.toISOString().slice(0, 10);
+interface AlertCheck {
+  checked_until: Date | null;
+  last_batch_day: string | null;
+}
 
-// The user's choice (Settings, Email choices) and who gets the alert: opted in, not deactivated.
-const RECIPIENTS = { email_alerts: true, deactivated_at: null } as const;
-
-async function checkPartner(db: Knex, partnerId: number, context: { appUrl: string }, links: AlertLinks, now: Date, run: AlertRun): Promise<void> {
+async function checkPartner(trx: Knex.Transaction, partnerId: number, check: AlertCheck, context: { appUrl: string }, links: AlertLinks, now: Date, run: AlertRun): Promise<void> {
   const day = utcDay(now);
-  await db.transaction(async (trx) => {
-    const check = await trx('partner_alert_checks').where({ partner_id: partnerId }).forUpdate().skipLocked().first('checked_until', 'last_batch_day');
-    if (!check) {
-      run.partnersBusy += 1;
-      return;
-    }
-    run.partnersChecked += 1;
-    const partner = await trx('partners').where({ id: partnerId }).first('name', 'not_backing_up_days');
-    if (!partner) return;
-    const moment = new Date(now.getTime() - partner.not_backing_up_days * DAY_MS);
-    const from: Date | null = check.checked_until;
+  const partner = await trx('partners').where({ id: partnerId }).first('name', 'not_backing_up_days');
+  if (!partner) return;
+  const moment = new Date(now.getTime() - partner.not_backing_up_days * DAY_MS);
+  const from: Date | null = check.checked_until;
 
-    // What crossed since the last check (everything past the moment, the first time).
-    if (!from || from < moment) {
-      const { rows: inserted } = await trx.raw(
-        `INSERT INTO not_backing_up_alerts (customer_account_id, oldest_backup_at, partner_id, found_at)
-         SELECT a.id, a.oldest_backup_at, a.partner_id, ?::timestamptz FROM customer_accounts a
-          WHERE a.partner_id = ? AND a.oldest_backup_at <= ?::timestamptz${from ? ' AND a.oldest_backup_at > ?::timestamptz' : ''}
-         ON CONFLICT (customer_account_id, oldest_backup_at) DO NOTHING
-         RETURNING customer_account_id`,
-        [now, partnerId, moment, ...(from ? [from] : [])],
-      );
-      run.crossings += inserted.length;
-      await trx('partner_alert_checks').where({ partner_id: partnerId }).update({ checked_until: moment });
-    }
+  // What crossed since the last check (everything past the moment, the first time).
+  if (!from || from < moment) {
+    const { rows: inserted } = await trx.raw(
+      `INSERT INTO not_backing_up_alerts (customer_account_id, oldest_backup_at, partner_id, found_at)
+       SELECT a.id, a.oldest_backup_at, a.partner_id, ?::timestamptz FROM customer_accounts a
+        WHERE a.partner_id = ? AND a.oldest_backup_at <= ?::timestamptz${from ? ' AND a.oldest_backup_at > ?::timestamptz' : ''}
+       ON CONFLICT (customer_account_id, oldest_backup_at) DO NOTHING
+       RETURNING customer_account_id`,
+      [now, partnerId, moment, ...(from ? [from] : [])],
+    );
+    run.crossings += inserted.length;
+    await trx('partner_alert_checks').where({ partner_id: partnerId }).update({ checked_until: moment });
+  }
 
-    // One batch a UTC day: the crossings waiting, those still in that crossing listed.
-    if (check.last_batch_day && check.last_batch_day >= day) return;
-    const waiting = await trx('not_backing_up_alerts as n')
-      .join('customer_accounts as a', function () {
-        this.on('a.id', 'n.customer_account_id').andOn('a.partner_id', 'n.partner_id').andOn('a.oldest_backup_at', 'n.oldest_backup_at');
-      })
-      .where('n.partner_id', partnerId)
-      .whereNull('n.batch_day')
-      .orderBy([{ column: 'n.oldest_backup_at' }, { column: 'a.id' }])
-      .select('a.id', 'a.name', 'n.oldest_backup_at');
-    // Crossings that ended before their batch (a backup came) are settled without an email.
-    await trx('not_backing_up_alerts').where({ partner_id: partnerId }).whereNull('batch_day').update({ batch_day: day });
-    if (waiting.length === 0) return;
-    await trx('partner_alert_checks').where({ partner_id: partnerId }).update({ last_batch_day: day });
+  // One batch a UTC day: the crossings waiting, those still in that crossing listed.
+  if (check.last_batch_day && check.last_batch_day >= day) return;
+  const waiting = await trx('not_backing_up_alerts as n')
+    .join('customer_accounts as a', function () {
+      this.on('a.id', 'n.customer_account_id').andOn('a.partner_id', 'n.partner_id').andOn('a.oldest_backup_at', 'n.oldest_backup_at');
+    })
+    .where('n.partner_id', partnerId)
+    .whereNull('n.batch_day')
+    .orderBy([{ column: 'n.oldest_backup_at' }, { column: 'a.id' }])
+    .select('a.id', 'a.name', 'n.oldest_backup_at');
+  // Crossings that ended before their batch (a backup came) are settled without an email.
+  await trx('not_backing_up_alerts').where({ partner_id: partnerId }).whereNull('batch_day').update({ batch_day: day });
+  if (waiting.length === 0) return;
+  await trx('partner_alert_checks').where({ partner_id: partnerId }).update({ last_batch_day: day });
 
-    const url = (path: string) => new URL(path, context.appUrl).toString();
-    const accounts = waiting.slice(0, ALERT_LIST_LIMIT).map((a) => ({
-      name: a.name,
-      lastBackupAt: new Date(a.oldest_backup_at).toISOString(),
-      url: url(links.account.replace(':accountId', String(a.id))),
-    }));
-    const users = await trx('partner_users').where({ partner_id: partnerId, ...RECIPIENTS }).orderBy('id').select('id', 'name', 'email');
-    for (const user of users) {
-      await enqueueEmail(trx, {
-        to: user.email,
-        template: 'not-backing-up-alert',
-        partnerId,
-        idempotencyKey: `not-backing-up-alert:${user.id}:${day}`,
-        data: {
-          name: user.name,
-          partnerName: partner.name,
-          days: partner.not_backing_up_days,
-          count: waiting.length,
-          accounts,
-          notBackingUpUrl: url(links.notBackingUp),
-        },
-      });
-      run.emailsQueued += 1;
-    }
-  });
+  const url = (path: string) => new URL(path, context.appUrl).toString();
+  const accounts = waiting.slice(0, ALERT_LIST_LIMIT).map((a) => ({
+    name: a.name,
+    lastBackupAt: new Date(a.oldest_backup_at).toISOString(),
+    url: url(links.account.replace(':accountId', String(a.id))),
+  }));
+  const users = await partnerUsersWanting(trx, partnerId, 'email_alerts');
+  for (const user of users) {
+    await enqueueEmail(trx, {
+      to: user.email,
+      template: 'not-backing-up-alert',
+      partnerId,
+      idempotencyKey: `not-backing-up-alert:${user.id}:${day}`,
+      data: {
+        name: user.name,
+        partnerName: partner.name,
+        days: partner.not_backing_up_days,
+        count: waiting.length,
+        accounts,
+        notBackingUpUrl: url(links.notBackingUp),
+      },
+    });
+    run.emailsQueued += 1;
+  }
 }
 
 // One check of every partner, at `now` (the job calls it at start-up and every ALERT_CHECK_SECONDS).
 export async function checkNotBackingUpAlerts(db: Knex, context: { appUrl: string }, links: AlertLinks, now = new Date()): Promise<AlertRun> {
   const run: AlertRun = { day: utcDay(now), partnersChecked: 0, partnersBusy: 0, crossings: 0, emailsQueued: 0 };
-  await db.raw('INSERT INTO partner_alert_checks (partner_id) SELECT id FROM partners p WHERE NOT EXISTS (SELECT 1 FROM partner_alert_checks c WHERE c.partner_id = p.id) ON CONFLICT DO NOTHING');
-  const partnerIds: number[] = await db('partner_alert_checks').orderBy('partner_id').pluck('partner_id');
-  for (const partnerId of partnerIds) await checkPartner(db, partnerId, context, links, now, run);
+  await checkEachPartner<AlertCheck>(db, 'partner_alert_checks', ['checked_until', 'last_batch_day'], run, (trx, partnerId, check) => checkPartner(trx, partnerId, check, context, links, now, run));
   return run;
 }

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 // sends mail inline in a request; the delivery worker does.
 
 // Each is a folder of views/emails/ (lib/mail/templates.ts renders them).
-export const EMAIL_TEMPLATES = ['registration-invitation', 'password-reset', 'order-confirmation', 'auto-renew-refused', 'partner-invitation', 'partner-email-change', 'weekly-digest', 'account-released', 'partner-request', 'partner-request-answered', 'administration-request', 'not-backing-up-alert'] as const;
+export const EMAIL_TEMPLATES = ['registration-invitation', 'password-reset', 'order-confirmation', 'auto-renew-refused', 'partner-invitation', 'partner-email-change', 'weekly-digest', 'account-released', 'partner-request', 'partner-request-answered', 'administration-request', 'not-backing-up-alert', 'expiry-reminder'] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 export interface OutgoingEmail {
