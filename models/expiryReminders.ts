@@ -40,8 +40,10 @@ const THRESHOLDS: readonly ThresholdRule[] = [
 ];
 
 export interface ExpiryReminderLinks {
-  // The Accounts list filtered to Expiring within 30 days.
+  // The Accounts list filtered to Expiring within 30 days (trials are not in it).
   expiring: string;
+  // The Accounts list filtered to Trials ending within 7 days.
+  trialsEnding: string;
   // With ':accountId' where the account's id goes.
   account: string;
 }
@@ -121,6 +123,7 @@ async function checkPartner(trx: Knex.Transaction, partnerId: number, check: Exp
   const listed = waiting.slice(0, REMINDER_LIST_LIMIT);
   const groups = THRESHOLDS.map((rule) => ({
     heading: rule.heading,
+    trial: rule.id === 'trial_3',
     subscriptions: listed
       .filter((r) => r.threshold === rule.id)
       .map((r) => ({ name: r.name, endsOn: r.ends_on, url: url(links.account.replace(':accountId', String(r.id))) })),
@@ -131,7 +134,7 @@ async function checkPartner(trx: Knex.Transaction, partnerId: number, check: Exp
       template: 'expiry-reminder',
       partnerId,
       idempotencyKey: `expiry-reminder:${user.id}:${today}`,
-      data: { name: user.name, partnerName: partner.name, count: waiting.length, groups, expiringUrl: url(links.expiring) },
+      data: { name: user.name, partnerName: partner.name, count: waiting.length, groups, expiringUrl: url(links.expiring), trialsEndingUrl: url(links.trialsEnding) },
     });
     run.emailsQueued += 1;
   }

@@ -44,7 +44,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'partner-request-answered': ['name', 'customerEmail', 'accountName', 'answer', 'requestWords', 'linkUrl'],
   'administration-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
   'not-backing-up-alert': ['name', 'partnerName', 'days', 'count', 'accounts', 'notBackingUpUrl'],
-  'expiry-reminder': ['name', 'partnerName', 'count', 'groups', 'expiringUrl'],
+  'expiry-reminder': ['name', 'partnerName', 'count', 'groups', 'expiringUrl', 'trialsEndingUrl'],
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.

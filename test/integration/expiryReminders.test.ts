@@ -39,7 +39,7 @@ async function ending(partner: TestPartner, customerName: string, endsOn: string
 interface ReminderEmail {
   recipient: string;
   idempotency_key: string;
-  data: { name: string; partnerName: string; count: number; groups: { heading: string; subscriptions: { name: string; endsOn: string; url: string }[] }[]; expiringUrl: string };
+  data: { name: string; partnerName: string; count: number; groups: { heading: string; trial: boolean; subscriptions: { name: string; endsOn: string; url: string }[] }[]; expiringUrl: string };
 }
 
 async function reminderEmails(recipients: string[]): Promise<ReminderEmail[]> {
@@ -124,6 +124,8 @@ describe('expiry reminders: once per threshold and term, one email a day per par
     expect(String(message.parsed.text)).to.include(`Every subscription expiring within 30 days:\n${config.appUrl}${links.expiring}`);
     expect(String(message.parsed.html)).to.include(`<a href="${config.appUrl}/partner/accounts/${thirty.accountId}" style="color:#0b5cad;">Thirty Days Ltd</a>: ends on 31 March 2033`);
     expect(String(message.parsed.html)).to.include('See every subscription expiring within 30 days');
+    // No trial listed: no link to the trials.
+    expect(String(message.parsed.text)).not.to.include('Every trial ending');
   });
 
   it('sends nothing more the same day, nor the next day when nothing else came within a threshold', async () => {
@@ -148,6 +150,12 @@ describe('expiry reminders: once per threshold and term, one email a day per par
     const rendered = await renderEmail('expiry-reminder', today[0].data, config);
     expect(rendered.subject).to.equal('Carbonite reminder for Reminder Test IT: 2 subscriptions ending soon');
     expect(rendered.text).to.include('Trials ending within 3 days:\n- Trial Ltd: ends on 27 March 2033');
+    // Trials are not in the Expiring within 30 days list: the email links to theirs as well.
+    expect(rendered.text).to.include(`Every trial ending within 7 days:\n${new URL(links.trialsEnding, config.appUrl)}`);
+    expect(rendered.html).to.include('See every trial ending within 7 days');
+    // More than the email lists: the rest are counted, behind the links.
+    const many = await renderEmail('expiry-reminder', { ...today[0].data, count: 60 }, config);
+    expect(many.text).to.include('... and 58 more.');
   });
 
   it('reminds a renewed subscription again for its new term, and never twice for one term', async () => {
