@@ -17,6 +17,7 @@ import { partnerSessionUser } from '../support/fixtures.ts';
 import { inviteUser } from '../../models/partnerInvitations.ts';
 import { directCustomer, type DirectCustomer } from '../support/directCustomers.ts';
 import { askToManage } from '../../models/partnerRequests.ts';
+import { saveBulkUpload } from '../../models/bulkPurchases.ts';
 
 const db = () => testDatabase().db;
 
@@ -57,6 +58,7 @@ interface Party {
   journeyId: string; // a registration under way in the customer's own browser
   invitationId: number; // a team invitation not yet accepted
   orderId: number; // the order of one of its purchases
+  uploadId: string; // a bulk purchase file in its preview, not placed
   markers: string[]; // what would show that a page leaked this party's data
 }
 
@@ -87,8 +89,10 @@ describe('fault: isolation sweep', function () {
     const inviteeEmail = `invitee.${unique.toLowerCase()}@example.test`;
     const invitationId = await inviteUser(db(), partnerSessionUser(partner), { email: inviteeEmail, role: 'staff' }, { config: t.config });
     const { order_id: orderId } = await db()('order_lines').where({ customer_account_id: managed.accountId }).first('order_id');
+    // The file's name is a marker: a preview, result or report shown to another party would show it.
+    const uploadId = await saveBulkUpload(db(), partnerSessionUser(partner), { fileName: `purchases-${unique}.csv`, rows: [] });
     return {
-      partner, pending, managed, customer, journeyId, invitationId, orderId,
+      partner, pending, managed, customer, journeyId, invitationId, orderId, uploadId,
       markers: [unique, partner.email, inviteeEmail, pending.email, managed.email, customer.email, pending.keyCode, managed.keyCode, customer.keyCode, serialNumber],
     };
   }
@@ -144,6 +148,8 @@ describe('fault: isolation sweep', function () {
         return [String(b.orderId)];
       case 'requestId':
         return [String(directRequestId)];
+      case 'uploadId':
+        return [b.uploadId];
       // The partner's logo is public (their customers' emails show it): B's, which must carry none of B's data.
       case 'partnerId':
         return [String(b.partner.partnerId)];
