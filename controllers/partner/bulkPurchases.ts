@@ -8,7 +8,7 @@ import { refusedForm } from '../../lib/forms/result.ts';
 import { queryString } from '../../lib/forms/validation.ts';
 import { sendCsv } from '../../lib/http/csvDownload.ts';
 import { BULK_MAX_BYTES, bulkUploadError } from '../../lib/http/bulkPurchaseUpload.ts';
-import { loadCatalog, TERMS_IN_YEARS, type Catalog } from '../../models/catalog.ts';
+import { loadCatalog, planName, productName, TERMS_IN_YEARS, type Catalog } from '../../models/catalog.ts';
 import { BULK_PREVIEW_HOURS, BulkUploadExpiredError, findBulkUpload, placeBulkUpload, saveBulkUpload, type BulkUpload } from '../../models/bulkPurchases.ts';
 import { BULK_COLUMNS, BULK_MAX_ROWS, readBulkPurchaseFile, type BulkRow } from '../../validators/bulkPurchase.ts';
 
@@ -64,11 +64,19 @@ export const template: RequestHandler = async (_req, res) => {
 
 type Show = 'all' | 'problems' | 'ready';
 
-// A page of the upload's rows, all of them or only those with (or without) problems.
-function rowPage(upload: BulkUpload, query: Record<string, unknown>, base: string) {
+// A page of the upload's rows, all of them or only those with (or without) problems. A ready
+// row names its product and plan as the catalog does, whatever case the file wrote them in.
+function rowPage(upload: BulkUpload, catalog: Catalog, query: Record<string, unknown>, base: string) {
   const show: Show = (['problems', 'ready'] as const).find((s) => s === queryString(query.show)) ?? 'all';
   const placed = (r: BulkRow) => Boolean(r.purchase);
-  const rows = upload.rows.map((row, i) => ({ ...row, accountId: upload.accountIds?.[i] ?? null })).filter((r) => show === 'all' || (show === 'ready') === placed(r));
+  const rows = upload.rows
+    .map((row, i) => ({
+      ...row,
+      accountId: upload.accountIds?.[i] ?? null,
+      productName: row.purchase ? productName(catalog, row.purchase.productId) : row.values.product,
+      planName: row.purchase ? planName(catalog, row.purchase.planId) : row.values.plan,
+    }))
+    .filter((r) => show === 'all' || (show === 'ready') === placed(r));
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const requested = Number(queryString(query.page, 10));
   const page = Number.isInteger(requested) && requested >= 1 && requested <= pages ? requested : 1;
@@ -98,7 +106,7 @@ export function preview(deps: RouterDeps): RequestHandler {
       title: 'Check the purchases',
       activeTab: 'accounts',
       upload,
-      table: rowPage(upload, req.query, paths.partner.bulkPurchasePreview(upload.id)),
+      table: rowPage(upload, await loadCatalog(deps.db), req.query, paths.partner.bulkPurchasePreview(upload.id)),
       registrationLinkDays: deps.config.registrationLinkDays,
     });
   };
@@ -132,7 +140,7 @@ export function result(deps: RouterDeps): RequestHandler {
       title: 'Purchases placed',
       activeTab: 'accounts',
       upload,
-      table: rowPage(upload, req.query, paths.partner.bulkPurchaseResult(upload.id)),
+      table: rowPage(upload, await loadCatalog(deps.db), req.query, paths.partner.bulkPurchaseResult(upload.id)),
     });
   };
 }

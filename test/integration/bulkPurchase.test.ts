@@ -82,6 +82,8 @@ describe('Bulk purchase by CSV: upload, preview, Place, result and report', () =
     expect(html).to.include('$111.99').and.include('$11,519.76').and.include('$2,591.91');
     expect(html).to.include('<strong>$14,223.66</strong>');
     expect(html).to.include('Place 3 purchases</button>');
+    // A ready row names its product and plan as the catalog does, not as the file typed them.
+    expect(html).to.include('Safe Backup Pro <span class="muted">Power</span>').and.not.include('safe backup pro').and.not.include('POWER');
 
     const placed = await place(agent, uploadId);
     expect(placed.status).to.equal(303);
