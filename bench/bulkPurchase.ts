@@ -3,16 +3,14 @@
 // (target 10 s), through the real forms as a browser sends them. benchBulkPurchase is for
 // bench/run.ts too: it needs only the app's address and its database, and buys for a partner
 // of its own, deleted afterwards, so the benchmark data stays as built.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../lib/boot/projectRoot.ts';
 import { paths } from '../lib/paths.ts';
 import { createKnex } from '../lib/db/database.ts';
 import { hashSecret } from '../lib/auth/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
-import { freePort } from '../test/support/hooks.ts';
 import { signIn } from './browser.ts';
 import { BENCH_PASSWORD, ensureBenchData, startBenchPostgres } from './data.ts';
+import { startBenchApp, stopProcess, type BenchApp } from './processes.ts';
 
 export const BULK_TARGETS = { rows: 5000, previewSeconds: 2, placeSeconds: 10 };
 
@@ -121,59 +119,15 @@ export function describeBulkResult(r: BulkBenchResult): string {
   );
 }
 
-function startApp(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/server.ts'], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the app did not start in time:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/is running at/.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-  });
-}
-
 async function main(): Promise<void> {
   const database = await startBenchPostgres();
-  let app: ChildProcess | undefined;
+  let app: BenchApp | undefined;
   try {
     await ensureBenchData(database.url);
-    const port = await freePort();
-    const appUrl = `http://127.0.0.1:${port}`;
-    app = await startApp({
-      NODE_ENV: 'production',
-      PORT: String(port),
-      APP_URL: appUrl,
-      DATABASE_URL: database.url,
-      SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-      TOTP_ENCRYPTION_KEY: 'benchmark-totp-encryption-key-0123456789abcdef',
-      SMTP_URL: 'smtp://127.0.0.1:2',
-      // The registration emails wait in the outbox: sending them is no part of placing.
-      RUN_WORKER: 'false',
-      LOG_LEVEL: 'warn',
-    });
-    console.log(describeBulkResult(await benchBulkPurchase(appUrl, database.url)));
+    app = await startBenchApp(database.url);
+    console.log(describeBulkResult(await benchBulkPurchase(app.url, database.url)));
   } finally {
-    if (app) await stop(app);
+    if (app) await stopProcess(app.child);
     await database.embedded.stop();
   }
 }

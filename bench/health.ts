@@ -2,13 +2,12 @@
 // Overview and the Accounts list by backup health for the 100,000-account partner (wrk's
 // maximum, then half of it at a fixed rate: p99 target 50 ms), and the weekly digest queued for
 // every partner (target 60 s). Kept apart from bench/run.ts, which another piece of work owns.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../lib/boot/projectRoot.ts';
 import { paths } from '../lib/paths.ts';
 import { createKnex } from '../lib/db/database.ts';
-import { freePort } from '../test/support/hooks.ts';
+import { startBenchApp, stopProcess, type BenchApp } from './processes.ts';
 import { signIn } from './browser.ts';
 import { BENCH_PASSWORD, BIG_PARTNER_EMAIL, ensureBenchData, startBenchPostgres } from './data.ts';
 import { runFixedRate } from './fixedRate.ts';
@@ -21,57 +20,14 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const CONNECTIONS = 16;
 const TARGETS = { p99Ms: 50, digestSeconds: 60 };
 
-function startApp(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/server.ts'], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the app did not start in time:\n${output}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/is running at/.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the app exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-  });
-}
-
 async function main(): Promise<void> {
   requireWrk();
   const database = await startBenchPostgres();
-  let app: ChildProcess | undefined;
+  let app: BenchApp | undefined;
   try {
     await ensureBenchData(database.url);
-    const port = await freePort();
-    const appUrl = `http://127.0.0.1:${port}`;
-    app = await startApp({
-      NODE_ENV: 'production',
-      PORT: String(port),
-      APP_URL: appUrl,
-      DATABASE_URL: database.url,
-      SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-      TOTP_ENCRYPTION_KEY: 'benchmark-totp-encryption-key-0123456789abcdef',
-      SMTP_URL: 'smtp://127.0.0.1:2',
-      // The digest is measured below, on its own; the worker stays out of the pages' figures.
-      RUN_WORKER: 'false',
-      LOG_LEVEL: 'warn',
-    });
+    app = await startBenchApp(database.url);
+    const appUrl = app.url;
     const cookie = await signIn(appUrl, paths.partner.signIn, BIG_PARTNER_EMAIL, BENCH_PASSWORD);
     const pages: [string, string][] = [
       ['Overview', appUrl + paths.partner.overview],
@@ -90,7 +46,7 @@ async function main(): Promise<void> {
       results.push({ page: name, requestsPerSecond: wrk.requestsPerSecond, fixedRate: fixed.achieved, p50: fixed.p50, p99: fixed.p99, errors });
       console.log(`  ${name}: wrk ${wrk.requestsPerSecond} req/s; at ${fixed.achieved} req/s p50 ${fixed.p50} ms, p99 ${fixed.p99} ms; ${errors} errors`);
     }
-    await stop(app);
+    await stopProcess(app.child);
     app = undefined;
 
     // The digest for every partner, in a week of its own, taken back afterwards so the data stays as built.
@@ -114,7 +70,7 @@ async function main(): Promise<void> {
     console.log(`Targets: p99 ≤ ${TARGETS.p99Ms} ms ${targets.p99 ? 'met' : 'MISSED'}; no errors ${targets.noErrors ? 'met' : 'MISSED'}; digest ≤ ${TARGETS.digestSeconds} s ${targets.digest ? 'met' : 'MISSED'}`);
     await fs.writeFile(path.join(projectRoot, 'bench', 'health-results.json'), JSON.stringify({ when: new Date().toISOString(), pages: results, digest, targets }, null, 2) + '\n');
   } finally {
-    if (app) await stop(app);
+    if (app) await stopProcess(app.child);
     await database.embedded.stop();
   }
 }

@@ -2,7 +2,7 @@
 // the same run, over a database of 1,000,000 accounts. Throughput with wrk, latency at half
 // each page's own maximum with autocannon, the CSV export's time and memory; prints a table,
 // the targets, and writes bench/results.json.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { runFixedRate, type FixedRateResult } from './fixedRate.ts';
 import { cpuMs } from './cpu.ts';
 import { rssMb, sampleRss } from './rss.ts';
 import { requireWrk, runWrk, type WrkResult } from './wrk.ts';
+import { startBenchApp, startProcess, stopProcess } from './processes.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -45,43 +46,6 @@ interface CsvResult {
   peakRssMb: number;
   rssAfterMb: number;
   errors: number;
-}
-
-function startProcess(args: string[], env: Record<string, string>, readyLine: RegExp): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start in time:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (readyLine.test(output)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args[0]} exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-  });
 }
 
 // A page, as the bench drives it: a warm-up, wrk's maximum, then half of that at a fixed rate.
@@ -183,24 +147,10 @@ async function main(): Promise<void> {
     await ensureBenchData(database.url);
     const facts = await benchFacts(database.url);
 
-    const appPort = await freePort();
     const baselinePort = await freePort();
-    const appUrl = `http://127.0.0.1:${appPort}`;
-    const app = await startProcess(
-      ['bin/server.ts'],
-      {
-        NODE_ENV: 'production',
-        PORT: String(appPort),
-        APP_URL: appUrl,
-        DATABASE_URL: database.url,
-        SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-        // Production requires it once two-factor sign-in lands; an unused variable before that.
-        TOTP_ENCRYPTION_KEY: 'benchmark-totp-encryption-key-0123456789abcdef',
-        SMTP_URL: 'smtp://127.0.0.1:2',
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      },
-      /is running at/,
-    );
+    const bench = await startBenchApp(database.url);
+    const app = bench.child;
+    const appUrl = bench.url;
     children.push(app);
     const baseline = await startProcess(['bench/baseline.ts'], { PORT: String(baselinePort), DATABASE_URL: database.url }, /baseline listening/);
     children.push(baseline);
