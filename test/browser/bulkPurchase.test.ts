@@ -11,15 +11,8 @@ import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
 import { axeContext, noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
-import { SignInPage } from './pages/signInPage.ts';
+import { signInPartner } from './pages/signInPage.ts';
 import { clickAndLoad } from './pages/navigation.ts';
-
-async function signIn(page: Page, partner: TestPartner): Promise<void> {
-  const signInPage = new SignInPage(page, paths.partner.signIn);
-  await signInPage.open();
-  await signInPage.signIn(partner.email, partner.password);
-  await page.waitForURL((url) => url.pathname === paths.partner.overview);
-}
 
 // The upload page, read as a person would: its file field by label, its button by name.
 class BulkUploadPage {
@@ -58,7 +51,7 @@ describe('browser, JavaScript off: a partner buys many subscriptions from a CSV 
   it('fills in the template, sees each row ready or with its problem, places the ready rows and follows an account from the result', async () => {
     context = await browser.newContext({ javaScriptEnabled: false, baseURL: server.url, acceptDownloads: true });
     page = await context.newPage();
-    await signIn(page, partner);
+    await signInPartner(page, partner);
     await page.goto(paths.partner.accounts);
     await clickAndLoad(page, page.getByRole('link', { name: 'Upload a CSV of purchases' }));
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Upload a CSV of purchases');
@@ -100,7 +93,7 @@ describe('browser, JavaScript off: a partner buys many subscriptions from a CSV 
   it('finds nothing serious with axe on the upload page (also with an error), the preview and the result', async () => {
     context = await axeContext(browser, server.url);
     page = await context.newPage();
-    await signIn(page, partner);
+    await signInPartner(page, partner);
     const findings: AxeFinding[] = [];
     await page.goto(paths.partner.bulkPurchase);
     findings.push(...(await seriousAxeFindings(page, 'Upload a CSV of purchases')));

@@ -12,7 +12,7 @@ import { purchaseFor } from '../support/fixtures.ts';
 import { registeredCustomer } from '../support/customers.ts';
 import { activateInstallation, recordBackup } from '../../models/installations.ts';
 import { addTeamMember, totpCode } from '../support/team.ts';
-import { SignInPage } from './pages/signInPage.ts';
+import { SignInPage, signInPartner } from './pages/signInPage.ts';
 import { clickAndLoad } from './pages/navigation.ts';
 
 describe('accessibility (axe-core): the Partner Portal’s accounts and settings pages', function () {
@@ -31,10 +31,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     partner = await createTestPartner('Accessible Accounts IT');
     context = await axeContext(browser, server.url);
     page = await context.newPage();
-    const signIn = new SignInPage(page, paths.partner.signIn);
-    await signIn.open();
-    await signIn.signIn(partner.email, partner.password);
-    await page.waitForURL((url) => url.pathname === paths.partner.overview);
+    await signInPartner(page, partner);
   });
   after(async () => {
     await context?.close();
@@ -181,10 +178,7 @@ describe('accessibility (axe-core): the Partner Portal’s accounts and settings
     const suitePage = page;
     try {
       page = await ownerContext.newPage();
-      const signIn = new SignInPage(page, paths.partner.signIn);
-      await signIn.open();
-      await signIn.signIn(owner.email, owner.password);
-      await page.waitForURL((url) => url.pathname === paths.partner.overview);
+      await signInPartner(page, owner);
 
       await visit(paths.partner.team, 'Team, no invitations');
       await visit(paths.partner.inviteUser, 'Invite a user');

@@ -7,7 +7,7 @@ import { projectRoot } from '../../lib/boot/projectRoot.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
 import { noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
-import { SignInPage } from './pages/signInPage.ts';
+import { signInPartner } from './pages/signInPage.ts';
 import { NewPurchasePage, ReviewPurchasePage } from './pages/partnerPurchasePages.ts';
 import { AccountDashboardPage, AccountsPage, InstallPage } from './pages/accountDashboardPage.ts';
 import { clickAndLoad } from './pages/navigation.ts';
@@ -30,10 +30,7 @@ describe('browser, JavaScript off: a partner buys, finds the account, installs a
   beforeEach(async () => {
     context = await noScriptContext(browser, server.url);
     page = await context.newPage();
-    const signIn = new SignInPage(page, paths.partner.signIn);
-    await signIn.open();
-    await signIn.signIn(partner.email, partner.password);
-    await page.waitForURL((url) => url.pathname === paths.partner.overview);
+    await signInPartner(page, partner);
     // The Overview is where sign-in lands; purchases start from the Accounts tab.
     await page.goto(paths.partner.accounts);
   });

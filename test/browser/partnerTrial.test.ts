@@ -5,7 +5,7 @@ import { testDatabase } from '../support/hooks.ts';
 import { createTestPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
 import { axeContext, noScriptContext, startAppInBrowser, stopAppInBrowser, type AppInBrowser } from '../support/browser.ts';
 import { seriousAxeFindings, type AxeFinding } from '../support/axe.ts';
-import { SignInPage } from './pages/signInPage.ts';
+import { signInPartner } from './pages/signInPage.ts';
 import { AccountDashboardPage } from './pages/accountDashboardPage.ts';
 import { OrdersPage } from './pages/partnerOrderPages.ts';
 import { StartTrialPage, UpgradeTrialPage } from './pages/partnerTrialPages.ts';
@@ -14,13 +14,6 @@ import { clickAndLoad } from './pages/navigation.ts';
 const db = () => testDatabase().db;
 const DAY = 86_400_000;
 const dateText = (date: Date) => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(date);
-
-async function signIn(page: Page, partner: TestPartner): Promise<void> {
-  const form = new SignInPage(page, paths.partner.signIn);
-  await form.open();
-  await form.signIn(partner.email, partner.password);
-  await page.waitForURL((url) => url.pathname === paths.partner.overview);
-}
 
 describe('browser, JavaScript off: a partner starts a trial, sees it as Trial, upgrades it to paid and finds the order and its receipt', function () {
   this.timeout(120_000);
@@ -43,7 +36,7 @@ describe('browser, JavaScript off: a partner starts a trial, sees it as Trial, u
     context = await noScriptContext(browser, server.url);
     try {
       page = await context.newPage();
-      await signIn(page, partner);
+      await signInPartner(page, partner);
       await clickAndLoad(page, page.getByRole('link', { name: 'Accounts', exact: true }).first());
       await clickAndLoad(page, page.getByRole('link', { name: 'Start a trial' }).first());
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Start a trial');
@@ -119,7 +112,7 @@ describe('browser, JavaScript off: a partner starts a trial, sees it as Trial, u
     const findings: AxeFinding[] = [];
     try {
       const axePage = await axe.newPage();
-      await signIn(axePage, partner);
+      await signInPartner(axePage, partner);
       const audit = async (name: string) => findings.push(...(await seriousAxeFindings(axePage, name)));
 
       await axePage.goto(paths.partner.newTrial);

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { clickAndLoad } from './navigation.ts';
+import { summaryList } from './summaryList.ts';
 
 // Renew, from an account's Dashboard: the choice of years, then the review page.
 export class RenewPage {
@@ -11,12 +12,8 @@ export class RenewPage {
   }
 
   // The review page's rows, label -> value.
-  async review(): Promise<Record<string, string>> {
-    const entries: [string, string][] = [];
-    for (const row of await this.page.locator('dl.summary-list > div').all()) {
-      entries.push([(await row.locator('dt').innerText()).trim(), (await row.locator('dd').first().innerText()).replace(/\s+/g, ' ').trim()]);
-    }
-    return Object.fromEntries(entries);
+  review(): Promise<Record<string, string>> {
+    return summaryList(this.page);
   }
 
   async renew(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { clickAndLoad } from './navigation.ts';
+import { summaryList } from './summaryList.ts';
 
 export interface PurchaseChoices {
   customerName: string;
@@ -34,12 +35,8 @@ export class ReviewPurchasePage {
   constructor(private readonly page: Page) {}
 
   // The review's rows as label -> value.
-  async summary(): Promise<Record<string, string>> {
-    const entries: [string, string][] = [];
-    for (const row of await this.page.locator('dl.summary-list > div').all()) {
-      entries.push([(await row.locator('dt').innerText()).trim(), (await row.locator('dd').first().innerText()).trim()]);
-    }
-    return Object.fromEntries(entries);
+  summary(): Promise<Record<string, string>> {
+    return summaryList(this.page);
   }
 
   async change(what: string): Promise<void> {

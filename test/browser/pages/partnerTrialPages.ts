@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { clickAndLoad } from './navigation.ts';
+import { summaryList } from './summaryList.ts';
 
 export interface TrialChoices {
   customerName: string;
@@ -8,15 +9,6 @@ export interface TrialChoices {
   plan: string;
   computers?: string;
   administrator: 'I will be the account administrator' | 'Allow the customer to manage their own account';
-}
-
-// The review pages' rows, label -> value.
-async function summary(page: Page): Promise<Record<string, string>> {
-  const entries: [string, string][] = [];
-  for (const row of await page.locator('dl.summary-list > div').all()) {
-    entries.push([(await row.locator('dt').innerText()).trim(), (await row.locator('dd').first().innerText()).replace(/\s+/g, ' ').trim()]);
-  }
-  return Object.fromEntries(entries);
 }
 
 // Start a trial, then its review page, as a partner fills them in.
@@ -37,7 +29,7 @@ export class StartTrialPage {
   }
 
   review(): Promise<Record<string, string>> {
-    return summary(this.page);
+    return summaryList(this.page);
   }
 
   async start(): Promise<void> {
@@ -57,7 +49,7 @@ export class UpgradeTrialPage {
   }
 
   review(): Promise<Record<string, string>> {
-    return summary(this.page);
+    return summaryList(this.page);
   }
 
   async upgrade(): Promise<void> {

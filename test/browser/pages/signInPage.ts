@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { paths } from '../../../lib/paths.ts';
 
 // The partner and customer sign-in pages, driven by label and role as a person would.
 export class SignInPage {
@@ -16,4 +17,12 @@ export class SignInPage {
     await this.page.getByLabel('Password', { exact: true }).fill(password);
     await this.page.getByRole('button', { name: 'Sign in' }).click();
   }
+}
+
+// A partner user signs in and lands on the Overview, as every partner journey begins.
+export async function signInPartner(page: Page, user: { email: string; password: string }): Promise<void> {
+  const form = new SignInPage(page, paths.partner.signIn);
+  await form.open();
+  await form.signIn(user.email, user.password);
+  await page.waitForURL((url) => url.pathname === paths.partner.overview);
 }
