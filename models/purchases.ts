@@ -131,6 +131,8 @@ export async function placePurchase(
       }
     }
 
+    // A trial is free: no order, only its row in trials. A purchase is an order.
+    let orderNumber: number | undefined;
     if (trial) {
       // Waits on the unique index for a trial of the same customer and product being started
       // in another transaction; nothing inserted means one exists, and the whole trial is undone.
@@ -139,65 +141,48 @@ export async function placePurchase(
         [buyer.partnerId, input.customerEmail, product.id, accountId],
       );
       if (started.rows.length === 0) throw new TrialTakenError(`${input.customerEmail} has had a trial of ${product.name} already`);
-      await recordAudit(trx, { type: 'user', user: buyer }, {
-        partnerId: buyer.partnerId,
-        customerAccountId: accountId,
-        action: 'trial.started',
-        address: context.address,
-        details: {
-          customerName: input.customerName,
-          product: product.name,
-          plan: plan.name,
-          computers: input.computers,
-          days: input.trialDays,
-          endsOn,
-          administrator: input.administrator,
+    } else {
+      const order = await placeOrder(
+        trx,
+        {
+          partnerId: buyer.partnerId,
+          kind: 'purchase',
+          orderKey: `purchase:${input.purchaseKey}`,
+          placedBy: { userId: buyer.id, name: buyer.name, email: buyer.email },
+          lines: [
+            {
+              customerAccountId: accountId,
+              customerName: input.customerName,
+              productId: product.id,
+              productName: product.name,
+              planId: plan.id,
+              planName: plan.name,
+              computers: input.computers,
+              termYears: input.termYears,
+              startsOn,
+              endsOn,
+              unitPriceCents: plan.yearlyPriceCents,
+              amountCents: subscription.total_price_cents,
+            },
+          ],
         },
-      });
-      if (input.administrator === 'customer') await issueInvitation(trx, accountId, context.config);
-      return { accountId, created: true };
+        context.config,
+      );
+      orderNumber = order.orderId;
     }
-
-    const order = await placeOrder(
-      trx,
-      {
-        partnerId: buyer.partnerId,
-        kind: 'purchase',
-        orderKey: `purchase:${input.purchaseKey}`,
-        placedBy: { userId: buyer.id, name: buyer.name, email: buyer.email },
-        lines: [
-          {
-            customerAccountId: accountId,
-            customerName: input.customerName,
-            productId: product.id,
-            productName: product.name,
-            planId: plan.id,
-            planName: plan.name,
-            computers: input.computers,
-            termYears: input.termYears,
-            startsOn,
-            endsOn,
-            unitPriceCents: plan.yearlyPriceCents,
-            amountCents: subscription.total_price_cents,
-          },
-        ],
-      },
-      context.config,
-    );
 
     await recordAudit(trx, { type: 'user', user: buyer }, {
       partnerId: buyer.partnerId,
       customerAccountId: accountId,
-      action: 'purchase.completed',
+      action: trial ? 'trial.started' : 'purchase.completed',
       address: context.address,
       details: {
         customerName: input.customerName,
         product: product.name,
         plan: plan.name,
         computers: input.computers,
-        termYears: input.termYears,
+        ...(trial ? { days: input.trialDays, endsOn } : { termYears: input.termYears, orderNumber }),
         administrator: input.administrator,
-        orderNumber: order.orderId,
       },
     });
     if (input.administrator === 'customer') await issueInvitation(trx, accountId, context.config);
