@@ -1,6 +1,8 @@
 // The benchmark database: 1,000,000 customer accounts over 200 partners (one with
-// 100,000), their subscriptions, ~1,500,000 installations with backup history, in every
-// status the product has. Built once with set-based SQL, reused by later runs.
+// 100,000), their subscriptions (three in ten of the running ones on auto-renew),
+// ~1,500,000 installations with backup history, ~1,800,000 orders, in every status the
+// product has. Built once with set-based SQL, reused by later runs; data of an older version
+// is brought up to date by the steps it lacks rather than rebuilt.
 import path from 'node:path';
 import { createKnex, migrateLatest, startEmbeddedPostgres, type EmbeddedDatabase, type Knex } from '../lib/db/database.ts';
 import { hashSecret } from '../lib/auth/passwords.ts';
@@ -9,7 +11,7 @@ import { projectRoot } from '../lib/boot/projectRoot.ts';
 export const BENCH_PASSWORD = 'bench partner password 2026';
 export const BIG_PARTNER_ID = 1;
 export const BIG_PARTNER_EMAIL = 'owner1@bench.example';
-const DATA_VERSION = 'v4';
+const DATA_VERSION = 'v5';
 
 export interface BenchDatabase {
   url: string;
@@ -41,18 +43,91 @@ const DOMAINS = ['example.com', 'example.org', 'mail.example.net', 'corp.example
 
 const sqlArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]`;
 
-async function isBuilt(db: Knex): Promise<boolean> {
+async function builtVersion(db: Knex): Promise<string | undefined> {
   const exists = await db.raw(`SELECT to_regclass('bench_meta') AS t`);
-  if (!exists.rows[0].t) return false;
+  if (!exists.rows[0].t) return undefined;
   const row = await db('bench_meta').first('version');
-  return row?.version === DATA_VERSION;
+  return row?.version;
+}
+
+type Step = (label: string, sql: string) => Promise<void>;
+
+// Each step is one or more statements separated by ";\n" (a prepared statement holds one).
+function stepsOn(db: Knex, log: (line: string) => void): Step {
+  return async (label, sql) => {
+    const t = Date.now();
+    for (const statement of sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await db.raw(statement);
+    log(`  ${label} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  };
+}
+
+// Version v5: every account's order history (its purchase; for half of them a later
+// renewal, upgrade or added computers; for a sixth a third order), each placed by the
+// partner's owner with its line priced from the catalog, and automatic renewal for three in
+// ten of the subscriptions still running. The caller has triggers off (session_replication_role),
+// so the auto-renew marker is set on customer_accounts too, as the subscriptions trigger would.
+async function addOrdersAndAutoRenew(db: Knex, step: Step): Promise<void> {
+  const indexes = await db.raw(
+    `SELECT i.indexname, i.indexdef FROM pg_indexes i
+     WHERE i.schemaname = 'public' AND i.tablename IN ('orders', 'order_lines')
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`,
+  );
+  await step('clearing orders', `TRUNCATE orders, order_lines RESTART IDENTITY CASCADE`);
+  for (const index of indexes.rows) await db.raw(`DROP INDEX IF EXISTS "${index.indexname}"`);
+  // n = 1 is the purchase, when the account was made; later orders fall between then and now.
+  await step('~1,800,000 orders and their lines', `
+    CREATE TEMP TABLE bench_orders AS
+    SELECT s.id AS subscription_id, n, s.partner_id, u.id AS user_id, u.name AS user_name, a.id AS account_id, a.name AS customer_name,
+      s.product_id, pr.name AS product_name, s.plan_id, pl.name AS plan_name, s.computers_allowed AS computers, s.term_years,
+      s.starts_on, s.ends_on, pl.yearly_price_cents,
+      CASE WHEN n = 1 THEN 'purchase' ELSE (ARRAY['renewal', 'upgrade', 'computers_added'])[1 + (a.id + n) % 3] END AS kind,
+      CASE WHEN n = 1 THEN a.created_at ELSE a.created_at + (now() - a.created_at) * (n - 1) / 3.0 * (0.5 + 0.5 * (abs(hashint4((a.id * 3 + n)::int)) % 1000) / 1000.0) END AS placed_at
+    FROM subscriptions s
+    JOIN customer_accounts a ON a.id = s.customer_account_id
+    JOIN plans pl ON pl.id = s.plan_id
+    JOIN products pr ON pr.id = s.product_id
+    JOIN partner_users u ON u.email = 'owner' || s.partner_id || '@bench.example'
+    CROSS JOIN LATERAL generate_series(1, CASE WHEN a.id % 6 = 0 THEN 3 WHEN a.id % 2 = 0 THEN 2 ELSE 1 END) n;
+    INSERT INTO orders (id, partner_id, kind, order_key, placed_by_user_id, placed_by_name, currency, total_cents, placed_at)
+    SELECT row_number() OVER (ORDER BY placed_at, subscription_id, n), partner_id, kind, 'bench:' || subscription_id || ':' || n, user_id, user_name, 'USD',
+      CASE WHEN kind IN ('purchase', 'renewal') THEN yearly_price_cents::bigint * computers * term_years ELSE (yearly_price_cents::bigint * computers * 90) / 365 END,
+      placed_at
+    FROM bench_orders;
+    SELECT setval('orders_id_seq', (SELECT max(id) FROM orders));
+    INSERT INTO order_lines (order_id, customer_account_id, customer_name, product_id, product_name, plan_id, plan_name, computers, term_years, days, starts_on, ends_on, unit_price_cents, amount_cents)
+    SELECT o.id, b.account_id, b.customer_name, b.product_id, b.product_name, b.plan_id, b.plan_name, b.computers,
+      CASE WHEN b.kind IN ('purchase', 'renewal') THEN b.term_years END,
+      CASE WHEN b.kind IN ('purchase', 'renewal') THEN NULL ELSE 90 END,
+      CASE WHEN b.kind IN ('purchase', 'renewal') THEN b.starts_on ELSE b.placed_at::date END,
+      CASE WHEN b.kind IN ('purchase', 'renewal') THEN b.ends_on ELSE b.placed_at::date + 90 END,
+      b.yearly_price_cents, o.total_cents
+    FROM bench_orders b JOIN orders o ON o.order_key = 'bench:' || b.subscription_id || ':' || b.n;
+    DROP TABLE bench_orders`);
+  await step(`rebuilding ${indexes.rows.length} order indexes`, indexes.rows.map((index: { indexdef: string }) => `${index.indexdef};\n`).join(''));
+  await step('auto-renew on three in ten running subscriptions', `
+    UPDATE subscriptions SET auto_renew = (ends_on >= current_date AND NOT trial AND abs(hashint4((id + 7)::int)) % 10 < 3);
+    UPDATE customer_accounts a SET auto_renew = s.auto_renew FROM subscriptions s WHERE s.customer_account_id = a.id AND a.auto_renew IS DISTINCT FROM s.auto_renew`);
 }
 
 export async function ensureBenchData(url: string, log: (line: string) => void = console.log): Promise<void> {
   const db = createKnex(url, 2);
   try {
     const applied = await migrateLatest(db);
-    if (await isBuilt(db)) {
+    const version = await builtVersion(db);
+    if (version === 'v4') {
+      log('Benchmark data: adding orders and auto-renew to the built data (version v4 to v5)...');
+      const started = Date.now();
+      await db.raw('SET synchronous_commit = off');
+      await db.raw('SET session_replication_role = replica');
+      await db.raw('SET max_parallel_maintenance_workers = 2');
+      await addOrdersAndAutoRenew(db, stepsOn(db, log));
+      await db.raw('SET session_replication_role = DEFAULT');
+      await stepsOn(db, log)('vacuum and analyze', 'VACUUM ANALYZE');
+      await db('bench_meta').update({ version: DATA_VERSION });
+      log(`Benchmark data: brought to ${DATA_VERSION} in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+      return;
+    }
+    if (version === DATA_VERSION) {
       // A migration that rewrote rows of the built data leaves dead rows and stale statistics,
       // which slow the very queries the bench measures (index-only scans visit the table again).
       if (applied.length > 0) {
@@ -63,12 +138,7 @@ export async function ensureBenchData(url: string, log: (line: string) => void =
       return;
     }
     const started = Date.now();
-    // Each step is one or more statements separated by ";\n" (a prepared statement holds one).
-    const step = async (label: string, sql: string) => {
-      const t = Date.now();
-      for (const statement of sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await db.raw(statement);
-      log(`  ${label} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    };
+    const step = stepsOn(db, log);
     log('Benchmark data: building 1,000,000 accounts (once; later runs reuse it)...');
     await db.raw('SET synchronous_commit = off');
     // Bulk loading: foreign-key triggers off for this session (the generator keeps the
@@ -170,6 +240,7 @@ export async function ensureBenchData(url: string, log: (line: string) => void =
     await step('backup health on customer_accounts', `SELECT customer_accounts_fill_backup_health()`);
     await db.raw('SET max_parallel_maintenance_workers = 2');
     await step(`rebuilding ${deferred.rows.length} indexes`, deferred.rows.map((index: { indexdef: string }) => `${index.indexdef};\n`).join(''));
+    await addOrdersAndAutoRenew(db, step);
     await db.raw('SET session_replication_role = DEFAULT');
     await step('vacuum and analyze', 'VACUUM ANALYZE');
     await db.raw(`CREATE TABLE IF NOT EXISTS bench_meta (version text NOT NULL)`);

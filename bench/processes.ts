@@ -3,16 +3,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { projectRoot } from '../lib/boot/projectRoot.ts';
 import { freePort } from '../test/support/hooks.ts';
+import { nodeArgumentsOf } from '../test/support/startCommand.ts';
 
-export function startProcess(args: string[], env: Record<string, string>, readyLine: RegExp): Promise<ChildProcess> {
+// nodeArguments: node's whole command line after `node` (options, then the script).
+export function startProcess(nodeArguments: string[], env: Record<string, string>, readyLine: RegExp): Promise<ChildProcess> {
+  const name = nodeArguments.find((a) => a.endsWith('.ts')) ?? nodeArguments.join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const child = spawn(process.execPath, nodeArguments, {
       cwd: projectRoot,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start in time:\n${output}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${output}`)), 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (readyLine.test(output)) {
@@ -24,7 +27,7 @@ export function startProcess(args: string[], env: Record<string, string>, readyL
     child.stderr!.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${args[0]} exited with ${code}:\n${output}`));
+      reject(new Error(`${name} exited with ${code}:\n${output}`));
     });
   });
 }
@@ -44,14 +47,15 @@ export interface BenchApp {
   url: string;
 }
 
-// The app in production mode on the bench database. The email delivery worker (and the jobs it
+// The app in production mode on the bench database, with `npm start`'s node options (its heap
+// limits among them). The email delivery worker (and the jobs it
 // runs: renewals, reminders, digests, alerts) stays out of the process, as in a production set-up
 // with `npm run worker` apart: its passes over a million accounts are no part of a page's figures.
-export async function startBenchApp(databaseUrl: string): Promise<BenchApp> {
+export async function startBenchApp(databaseUrl: string, nodeArguments = nodeArgumentsOf('start')): Promise<BenchApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = await startProcess(
-    ['bin/server.ts'],
+    nodeArguments,
     {
       NODE_ENV: 'production',
       PORT: String(port),

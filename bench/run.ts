@@ -1,7 +1,8 @@
 // npm run bench: the portal against a bare node:http + pg baseline, on the same machine in
 // the same run, over a database of 1,000,000 accounts. Throughput with wrk, latency at half
-// each page's own maximum with autocannon, the CSV export's time and memory; prints a table,
-// the targets, and writes bench/results.json.
+// each page's own maximum (paced wrk), the CSV export's time and memory, the worker's jobs
+// (10,000 automatic renewals, the weekly digest for every partner) and a bulk purchase of
+// 5,000 rows; prints a table, the targets, and writes bench/results.json.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +17,8 @@ import { cpuMs } from './cpu.ts';
 import { rssMb, sampleRss } from './rss.ts';
 import { requireWrk, runWrk, type WrkResult } from './wrk.ts';
 import { startBenchApp, startProcess, stopProcess } from './processes.ts';
+import { benchRenewalJob, benchWeeklyDigest, JOB_TARGETS } from './jobs.ts';
+import { benchBulkPurchase, describeBulkResult } from './bulkPurchase.ts';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
     const app = bench.child;
     const appUrl = bench.url;
     children.push(app);
-    const baseline = await startProcess(['bench/baseline.ts'], { PORT: String(baselinePort), DATABASE_URL: database.url }, /baseline listening/);
+    const baseline = await startProcess(['--import', 'tsx', 'bench/baseline.ts'], { PORT: String(baselinePort), DATABASE_URL: database.url }, /baseline listening/);
     children.push(baseline);
 
     const partnerCookie = await signIn(appUrl, paths.partner.signIn, BIG_PARTNER_EMAIL, BENCH_PASSWORD);
@@ -165,6 +168,12 @@ async function main(): Promise<void> {
       ['Accounts tab, 2,000 rows deep', appUrl + deep, partnerCookie],
       ['Accounts tab, substring search', `${appUrl}${paths.partner.accounts}?q=${encodeURIComponent('garcia')}`, partnerCookie],
       ['Accounts tab, filtered view', `${appUrl}${paths.partner.accounts}?status=pending&product=safe-backup-pro&administrator=customer`, partnerCookie],
+      ['Accounts tab, Not backing up', `${appUrl}${paths.partner.accounts}?health=not_backing_up`, partnerCookie],
+      ['Accounts tab, Overdue, by last backup', `${appUrl}${paths.partner.accounts}?health=overdue&sort=backup`, partnerCookie],
+      ['Accounts tab, by last backup', `${appUrl}${paths.partner.accounts}?sort=backup`, partnerCookie],
+      ['Overview', appUrl + paths.partner.overview, partnerCookie],
+      ['Orders tab, first page', appUrl + paths.partner.orders, partnerCookie],
+      ['Orders tab, customer search', `${appUrl}${paths.partner.orders}?q=${encodeURIComponent('garcia')}`, partnerCookie],
       ['account Dashboard', appUrl + paths.partner.account(facts.accountId), partnerCookie],
       ["customer's Backup Dashboard", appUrl + paths.portal.home, customerCookie],
     ];
@@ -190,6 +199,12 @@ async function main(): Promise<void> {
     console.log(`CSV export of the big partner's ${facts.bigPartnerAccounts.toLocaleString('en')} accounts: one, then ${CONCURRENT_EXPORTS} at once...`);
     const csv = await measureCsv(appUrl + paths.partner.accountsCsv, partnerCookie, app.pid!, facts.bigPartnerAccounts);
 
+    console.log(`The renewal job over ${JOB_TARGETS.renewals.toLocaleString('en')} enrolled subscriptions due at once, then the weekly digest for every partner...`);
+    const renewals = await benchRenewalJob(database.url, appUrl);
+    const digest = await benchWeeklyDigest(database.url, appUrl);
+    console.log('A bulk purchase by CSV through the forms...');
+    const bulk = await benchBulkPurchase(appUrl, database.url);
+
     const ratio = accounts.wrk.requestsPerSecond / baselineResult.wrk.requestsPerSecond;
     const peakRssMb = Math.max(csv.peakRssMb, ...pages.map((r) => r.peakRssMb ?? 0));
     const targets = {
@@ -197,6 +212,9 @@ async function main(): Promise<void> {
       p99: pages.every((r) => r.fixedRate.p99 <= TARGETS.p99Ms),
       noErrors: csv.errors === 0 && pages.every((r) => r.errors === 0),
       rss: peakRssMb <= TARGETS.rssMb,
+      renewalJob: renewals.met,
+      digest: digest.met,
+      bulkPurchase: bulk.targets.preview && bulk.targets.place,
     };
     const output = {
       when: new Date().toISOString(),
@@ -204,6 +222,9 @@ async function main(): Promise<void> {
       settings: { durationSeconds: DURATION, serverWarmupSecondsPerPage: SERVER_WARMUP, warmupSeconds: WARMUP, connections: CONNECTIONS, fixedRate: 'half of wrk req/s per page, wrk with bench/paced.lua (exponential pauses)' },
       pages,
       csv,
+      renewals,
+      digest,
+      bulk,
       accountsRatio: Number(ratio.toFixed(3)),
       peakRssMb,
       targets,
@@ -216,6 +237,11 @@ async function main(): Promise<void> {
       `CSV, ${csv.rows} rows (${csv.megabytes} MB): one export ${csv.oneExportSeconds} s; ${csv.concurrentExports} at once ${csv.concurrentSeconds} s, ` +
         `app RSS ${csv.rssBeforeMb} MB before, peak ${csv.peakRssMb} MB, ${csv.rssAfterMb} MB after; ${csv.errors} errors`,
     );
+    console.log(
+      `Renewal job: ${renewals.renewed} of ${renewals.subscriptions} subscriptions renewed in ${renewals.seconds} s, ${renewals.orders} orders; a second pass renewed ${renewals.renewedAgain}`,
+    );
+    console.log(`Weekly digest: ${digest.queued} queued and ${digest.nothingToReport} with nothing to report, for ${digest.partners} partners, in ${digest.seconds} s`);
+    console.log(describeBulkResult(bulk));
     console.log(`Machine: ${os.cpus().length} CPUs, load average (1 min) ${loadAverageAtStart} before the run.`);
     console.log('');
     console.log(`Targets:`);
@@ -223,6 +249,11 @@ async function main(): Promise<void> {
     console.log(`  p99 <= ${TARGETS.p99Ms} ms at the fixed rate on every page: worst ${Math.max(...pages.map((r) => r.fixedRate.p99))} ms, ${verdict(targets.p99)}`);
     console.log(`  no errors: ${verdict(targets.noErrors)}`);
     console.log(`  RSS <= ${TARGETS.rssMb} MB, CSV exports included: peak ${peakRssMb} MB, ${verdict(targets.rss)}`);
+    console.log(
+      `  renewal job: ${JOB_TARGETS.renewals.toLocaleString('en')} due subscriptions in <= ${JOB_TARGETS.renewalSeconds} s, each renewed once: ${renewals.seconds} s, ${verdict(targets.renewalJob)}`,
+    );
+    console.log(`  weekly digest for every partner in <= ${JOB_TARGETS.digestSeconds} s: ${digest.seconds} s, ${verdict(targets.digest)}`);
+    console.log(`  bulk purchase: ${verdict(targets.bulkPurchase)}`);
     console.log(`accounts page: ${accounts.wrk.requestsPerSecond} req/s under wrk = ${ratio.toFixed(2)} of baseline, p99 ${accounts.fixedRate.p99} ms at ${accounts.fixedRate.achieved} req/s`);
   } finally {
     for (const child of children) await stopProcess(child);

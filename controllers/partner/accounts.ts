@@ -76,7 +76,7 @@ export function index(deps: RouterDeps): RequestHandler {
     const clock = filters.health ? { ...clockAt(), thresholds: await findHealthThresholds(deps.db, partnerId) } : clockAt();
     const page = await listAccounts(deps.db, partnerId, filters, { size, after, before }, clock);
     const counts = await countAccountsByStatusCached(deps.db, partnerId, filters, clock, page.accountsVersion);
-    const healthCounts = await countAccountsByHealthCached(deps.db, (q) => applyFilters(q, partnerId, filters, clock, true, false), partnerId, filters, clock);
+    const healthCounts = await countAccountsByHealthCached(deps.db, (q) => applyFilters(q, partnerId, filters, clock, true, false), partnerId, filters, clock, page.healthStamp);
     const filtered = Boolean(filters.search || filters.status || filters.productId || filters.administrator || filters.health || filters.expiring || filters.trialEnding || filters.pendingLong || filters.autoRenew !== undefined);
     res.render('partner/accounts', {
       title: 'Accounts',

@@ -17,8 +17,9 @@ const formattedDays = new Map<string, string>();
 // A 'YYYY-MM-DD' calendar day, or an instant shown as its UTC day.
 export function date(value: string | Date | null | undefined): string {
   if (!value) return '';
-  if (typeof value !== 'string') return Number.isNaN(value.getTime()) ? '' : dayFormat.format(value);
-  const day = value.slice(0, 10);
+  if (typeof value !== 'string' && Number.isNaN(value.getTime())) return '';
+  // An instant is shown as its UTC day, and that day is formatted once like any other.
+  const day = typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
   let text = formattedDays.get(day);
   if (text === undefined) {
     const d = new Date(`${day}T00:00:00Z`);

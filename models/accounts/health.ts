@@ -115,21 +115,30 @@ export interface HealthStamp {
   notBackingUpDays: number;
 }
 
-export async function readHealthStamp(db: Knex, partnerId: number): Promise<HealthStamp> {
-  const row = await db('partners as p')
+// The partner's row as a stamp reads it, as a query a list can join: the page and its stamp
+// then come in one round trip (models/accounts/list.ts).
+export function healthStampQuery(db: Knex, partnerId: number): Knex.QueryBuilder {
+  return db('partners as p')
     .where('p.id', partnerId)
-    .first(
+    .select(
       'p.accounts_version',
       'p.overdue_days',
       'p.not_backing_up_days',
       db.raw('(SELECT max(health_seq) FROM customer_accounts WHERE partner_id = p.id) AS health_seq'),
     );
+}
+
+export function toHealthStamp(row: { accounts_version?: number | string; health_seq?: number | string | null; overdue_days?: number; not_backing_up_days?: number } | undefined): HealthStamp {
   return {
     accountsVersion: Number(row?.accounts_version ?? 0),
     healthSeq: Number(row?.health_seq ?? 0),
     overdueDays: row?.overdue_days ?? DEFAULT_THRESHOLDS.overdueDays,
     notBackingUpDays: row?.not_backing_up_days ?? DEFAULT_THRESHOLDS.notBackingUpDays,
   };
+}
+
+export async function readHealthStamp(db: Knex, partnerId: number): Promise<HealthStamp> {
+  return toHealthStamp(await healthStampQuery(db, partnerId).first());
 }
 
 const stampText = (stamp: HealthStamp) => `${stamp.accountsVersion}:${stamp.healthSeq}:${stamp.overdueDays}:${stamp.notBackingUpDays}`;
@@ -169,8 +178,10 @@ export async function countAccountsByHealthCached(
   partnerId: number,
   filters: CountFilters,
   clock: Clock,
+  // The stamp read with the page, when there is one: no round trip of its own.
+  pageStamp?: HealthStamp,
 ): Promise<HealthCounts> {
-  const stamp = await readHealthStamp(db, partnerId);
+  const stamp = pageStamp ?? (await readHealthStamp(db, partnerId));
   const key = JSON.stringify([partnerId, clock.today, filters.search, filters.status ?? '', filters.productId ?? '', filters.administrator ?? '', filters.expiring ?? false, filters.pendingLong ?? false, filters.trialEnding ?? false]);
   return healthCountsCache(key, stamp, clock.now, () => countAccountsByHealth(db, applyFilters, partnerId, clock));
 }

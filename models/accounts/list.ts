@@ -4,7 +4,7 @@ import type { Administrator } from '../purchases.ts';
 import { loadCatalog, planName, productName } from '../catalog.ts';
 import { applyFilters, type AccountFilters, type AccountSort } from './filters.ts';
 import { clockAt, statusCase, type AccountStatus, type Clock } from './statuses.ts';
-import { healthCase, type BackupHealth } from './health.ts';
+import { healthCase, healthStampQuery, toHealthStamp, type BackupHealth, type HealthStamp } from './health.ts';
 
 // Each sort is an index order (see the migrations): its key columns, the same columns as
 // the page names them, and its direction.
@@ -76,6 +76,8 @@ export interface AccountPage {
   previous: string | undefined;
   // The partner's accounts_version when the page was read (undefined for an empty page).
   accountsVersion: number | undefined;
+  // What the cached health counts are checked against, read with the page (undefined for an empty page).
+  healthStamp: HealthStamp | undefined;
 }
 
 export interface PageRequest {
@@ -102,12 +104,15 @@ interface ListedAccount {
   computers_allowed: number;
   computers_used: number;
   accounts_version: number | string;
+  health_seq: number | string | null;
+  overdue_days: number;
+  not_backing_up_days: number;
 }
 
 interface PageRow {
   row: AccountRow;
   sortKey: CursorKey;
-  accountsVersion: number;
+  stamp: HealthStamp;
 }
 
 // The plain list (no search, no filter) is the page every partner opens first. It is sent as a
@@ -163,9 +168,13 @@ function pageQuery(db: Knex, partnerId: number, filters: AccountFilters, clock: 
       's.plan_id',
       's.computers_allowed',
       db.raw('(SELECT count(*) FROM installations i WHERE i.subscription_id = s.id)::int AS computers_used'),
-      // Read with the page, so checking whether the cached counts still hold costs no extra round trip.
-      db.raw('(SELECT accounts_version FROM partners WHERE id = ?) AS accounts_version', [partnerId]),
+      // Read with the page, so checking whether the cached counts still hold costs no round trip of its own.
+      'stamp.accounts_version',
+      'stamp.health_seq',
+      'stamp.overdue_days',
+      'stamp.not_backing_up_days',
     )
+    .crossJoin(db.raw('? AS stamp', [healthStampQuery(db, partnerId)]))
     .orderByRaw(pageColumns.map((c) => `${c} ${direction}`).join(', '));
   const name = plainListStatementName(filters, direction, Boolean(key), limit);
   return name ? query.options({ name }) : query;
@@ -210,7 +219,7 @@ async function fetchPage(
       autoRenew: r.auto_renew,
     },
     sortKey: sortKeyOf(filters.sort, r),
-    accountsVersion: Number(r.accounts_version),
+    stamp: toHealthStamp(r),
   }));
 }
 
@@ -224,7 +233,8 @@ export async function listAccounts(db: Knex, partnerId: number, filters: Account
   const cursor = (row: PageRow | undefined) => (row ? encodeCursor({ sort: filters.sort, key: row.sortKey }) : undefined);
   return {
     rows: shown.map((shownRow) => shownRow.row),
-    accountsVersion: rows[0]?.accountsVersion,
+    accountsVersion: rows[0]?.stamp.accountsVersion,
+    healthStamp: rows[0]?.stamp,
     next: before ? cursor(shown.at(-1)) : more ? cursor(shown.at(-1)) : undefined,
     previous: before ? (more ? cursor(shown[0]) : undefined) : after ? cursor(shown[0]) : undefined,
   };

@@ -1,15 +1,14 @@
-// The app as `npm start` runs it, in processes of its own: node_modules/.bin/tsx bin/server.ts
-// with production settings. tsx runs the app in a child node process and relays signals
-// and the exit code, so memory is read from that child.
+// The app as `npm start` runs it, in processes of its own: node with the start script's own
+// options (its heap limits among them, read from package.json) and production settings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { projectRoot } from '../../../lib/boot/projectRoot.ts';
 import { freePort } from '../../support/hooks.ts';
+import { nodeArgumentsOf } from '../../support/startCommand.ts';
 
 export interface ServerProcess {
   url: string;
-  // The node process running the app (tsx's child).
+  // The node process running the app.
   appPid: number;
   // Resident memory of the app process, in bytes, from /proc/<pid>/status.
   rss(): Promise<number>;
@@ -19,15 +18,6 @@ export interface ServerProcess {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function childrenOf(pid: number): Promise<number[]> {
-  try {
-    const text = await fs.readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return text.trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 export async function rssOf(pid: number): Promise<number> {
   const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
@@ -40,7 +30,7 @@ export const SESSION_SECRET = 'fault-test-production-session-secret-0123456789';
 
 export async function startServer(env: Record<string, string>, startTimeoutMs = 40_000): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(path.join(projectRoot, 'node_modules/.bin/tsx'), ['bin/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, nodeArgumentsOf('start'), {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
@@ -72,14 +62,12 @@ export async function startServer(env: Record<string, string>, startTimeoutMs = 
       // not listening yet
     }
     if (Date.now() > deadline) {
-      for (const pid of await childrenOf(child.pid!)) process.kill(pid, 'SIGKILL');
       child.kill('SIGKILL');
       throw new Error(`The server did not answer /healthz within ${startTimeoutMs} ms:\n${output}`);
     }
     await sleep(100);
   }
-  const [appPid] = await childrenOf(child.pid!);
-  if (!appPid) throw new Error('Could not find the app process under tsx');
+  const appPid = child.pid!;
 
   return {
     url,
@@ -91,7 +79,6 @@ export async function startServer(env: Record<string, string>, startTimeoutMs = 
       const timer = sleep(timeoutMs).then(() => 'timeout' as const);
       const result = await Promise.race([exited, timer]);
       if (result === 'timeout') {
-        process.kill(appPid, 'SIGKILL');
         child.kill('SIGKILL');
         throw new Error(`The server did not stop within ${timeoutMs} ms of SIGTERM:\n${output}`);
       }
