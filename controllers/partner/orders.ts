@@ -48,7 +48,7 @@ export function index(deps: RouterDeps): RequestHandler {
       page,
       filtered: Boolean(filters.search || filters.from || filters.to),
       monthTotalCents: await monthTotalCents(deps.db, partnerId, now),
-      monthName: new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(now),
+      monthName: format.month(now),
       kindLabels: ORDER_KIND_LABELS,
       newerLink: page.newer !== undefined ? ordersUrl(paths.partner.orders, filters, { after: page.newer }) : undefined,
       olderLink: page.older !== undefined ? ordersUrl(paths.partner.orders, filters, { before: page.older }) : undefined,
