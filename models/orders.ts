@@ -57,6 +57,10 @@ export interface PlacedOrder {
 
 export class OrderKeyTakenError extends Error {}
 
+// A confirmation email lists at most this many lines, then counts the rest and links to the
+// receipt: a bulk purchase's 5,000 lines made a 5,000-line email and a multi-megabyte outbox row.
+export const CONFIRMATION_LINE_LIMIT = 50;
+
 // Places the order once per key, in the caller's transaction, and queues its confirmation.
 export async function placeOrder(trx: Knex.Transaction, input: OrderInput, config: OrderConfig): Promise<PlacedOrder> {
   const totalCents = input.lines.reduce((sum, line) => sum + line.amountCents, 0);
@@ -121,7 +125,7 @@ export async function placeOrder(trx: Knex.Transaction, input: OrderInput, confi
         placedAt: new Date(inserted[0].placed_at).toISOString(),
         placedByName: placedBy.name,
         partnerName: partner.name,
-        lines: input.lines.map((line) => ({
+        lines: input.lines.slice(0, CONFIRMATION_LINE_LIMIT).map((line) => ({
           customerName: line.customerName,
           productName: line.productName,
           planName: line.planName,
@@ -130,6 +134,7 @@ export async function placeOrder(trx: Knex.Transaction, input: OrderInput, confi
           unitPrice: money(line.unitPriceCents),
           amount: money(line.amountCents),
         })),
+        moreLines: Math.max(0, input.lines.length - CONFIRMATION_LINE_LIMIT),
         total: money(totalCents),
         receiptUrl: `${config.appUrl}${paths.partner.order(orderId)}`,
       },
@@ -194,22 +199,17 @@ const toOrder = (o: Record<string, any>, lines: OrderLine[]): Order => ({
 
 const ORDER_COLUMNS = ['o.id', 'o.kind', 'o.placed_at', 'o.placed_by_name', 'o.currency', 'o.total_cents'];
 
-async function linesOf(db: Knex, orderIds: number[]): Promise<Map<number, OrderLine[]>> {
-  const byOrder = new Map<number, OrderLine[]>();
-  if (orderIds.length === 0) return byOrder;
-  const rows = await db('order_lines').whereIn('order_id', orderIds).orderBy(['order_id', 'id']).select('*');
-  for (const row of rows) {
-    const id = Number(row.order_id);
-    byOrder.set(id, [...(byOrder.get(id) ?? []), toLine(row)]);
-  }
-  return byOrder;
-}
+// Each order's lines as one JSON column of its row, in the order they were placed: a page of
+// orders is one statement, not the orders and then their lines.
+const linesColumn = (db: Knex) => db.raw(`(SELECT coalesce(json_agg(l ORDER BY l.id), '[]'::json) FROM order_lines l WHERE l.order_id = o.id) AS lines`);
+
+const withLines = (o: Record<string, any>): Order => toOrder(o, (o.lines as Record<string, any>[]).map(toLine));
 
 // One of the partner's orders with its lines; another partner's, or none, is a 404.
 export async function findOrderForPartner(db: Knex, partnerId: number, orderId: number): Promise<Order> {
-  const order = await db('orders as o').where({ 'o.id': orderId, 'o.partner_id': partnerId }).first(ORDER_COLUMNS);
+  const order = await db('orders as o').where({ 'o.id': orderId, 'o.partner_id': partnerId }).first([...ORDER_COLUMNS, linesColumn(db)]);
   if (!order) throw new NotFoundError();
-  return toOrder(order, (await linesOf(db, [orderId])).get(orderId) ?? []);
+  return withLines(order);
 }
 
 export interface OrderFilters {
@@ -223,6 +223,9 @@ export interface OrderPage {
   // Ids to page from: `before` gives older orders, `after` newer ones; undefined where there is none.
   older: number | undefined;
   newer: number | undefined;
+  // The total of the month asked for (request.monthOf), read with the page; undefined when
+  // not asked or the page is empty.
+  monthTotalCents: number | undefined;
 }
 
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
@@ -246,10 +249,15 @@ export async function listOrders(
   db: Knex,
   partnerId: number,
   filters: OrderFilters,
-  request: { size: number; before?: number; after?: number },
+  request: { size: number; before?: number; after?: number; monthOf?: Date },
 ): Promise<OrderPage> {
   const backwards = request.after !== undefined && request.before === undefined;
-  const query = filteredOrders(db, partnerId, filters).select(ORDER_COLUMNS).limit(request.size + 1);
+  const query = filteredOrders(db, partnerId, filters).select([...ORDER_COLUMNS, linesColumn(db)]).limit(request.size + 1);
+  if (request.monthOf) {
+    // Computed once for the statement (it does not depend on the row): no round trip of its own.
+    const [start, end] = monthBounds(request.monthOf);
+    query.select(db.raw('(SELECT COALESCE(SUM(total_cents), 0)::bigint FROM orders WHERE partner_id = ? AND placed_at >= ? AND placed_at < ?) AS month_total_cents', [partnerId, start, end]));
+  }
   if (request.before !== undefined) query.whereRaw('(o.placed_at, o.id) < ?', [cursorRow(db, partnerId, request.before)]);
   else if (backwards) query.whereRaw('(o.placed_at, o.id) > ?', [cursorRow(db, partnerId, request.after!)]);
   query.orderBy([
@@ -260,17 +268,14 @@ export async function listOrders(
   const more = found.length > request.size;
   const rows = found.slice(0, request.size);
   if (backwards) rows.reverse();
-  const lines = await linesOf(
-    db,
-    rows.map((r) => Number(r.id)),
-  );
-  const orders = rows.map((r) => toOrder(r, lines.get(Number(r.id)) ?? []));
+  const orders = rows.map(withLines);
   const first = orders[0]?.id;
   const last = orders.at(-1)?.id;
   return {
     rows: orders,
     older: backwards ? last : more ? last : undefined,
     newer: backwards ? (more ? first : undefined) : request.before !== undefined ? first : undefined,
+    monthTotalCents: found[0]?.month_total_cents === undefined ? undefined : Number(found[0].month_total_cents),
   };
 }
 
@@ -286,10 +291,14 @@ export async function* eachOrderBatch(db: Knex, partnerId: number, filters: Orde
   }
 }
 
+// The calendar month (UTC) of an instant, as [its first moment, the next month's first moment).
+function monthBounds(now: Date): [Date, Date] {
+  return [new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1))];
+}
+
 // The total of the orders placed this calendar month (UTC): the vendor bills partners monthly.
 export async function monthTotalCents(db: Knex, partnerId: number, now = new Date()): Promise<number> {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const [start, end] = monthBounds(now);
   const row = await db('orders')
     .where('partner_id', partnerId)
     .where('placed_at', '>=', start)
@@ -308,10 +317,6 @@ export async function ordersForAccount(db: Knex, partnerId: number, accountId: n
       { column: 'o.id', order: 'desc' },
     ])
     .limit(limit)
-    .select(ORDER_COLUMNS);
-  const lines = await linesOf(
-    db,
-    rows.map((r) => Number(r.id)),
-  );
-  return rows.map((r) => toOrder(r, lines.get(Number(r.id)) ?? []));
+    .select([...ORDER_COLUMNS, linesColumn(db)]);
+  return rows.map(withLines);
 }

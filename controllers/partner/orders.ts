@@ -40,14 +40,14 @@ export function index(deps: RouterDeps): RequestHandler {
     const partnerId = req.user!.partnerId;
     const search = readOrderSearch(req.query);
     const filters = search.ok ? search.value : NO_FILTERS;
-    const page = await listOrders(deps.db, partnerId, filters, { size: PAGE_SIZE, before: idFrom(req.query.before), after: idFrom(req.query.after) });
     const now = new Date();
+    const page = await listOrders(deps.db, partnerId, filters, { size: PAGE_SIZE, before: idFrom(req.query.before), after: idFrom(req.query.after), monthOf: now });
     const locals = {
       title: 'Orders',
       activeTab: 'orders',
       page,
       filtered: Boolean(filters.search || filters.from || filters.to),
-      monthTotalCents: await monthTotalCents(deps.db, partnerId, now),
+      monthTotalCents: page.monthTotalCents ?? (await monthTotalCents(deps.db, partnerId, now)),
       monthName: format.month(now),
       kindLabels: ORDER_KIND_LABELS,
       newerLink: page.newer !== undefined ? ordersUrl(paths.partner.orders, filters, { after: page.newer }) : undefined,
