@@ -37,7 +37,7 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'weekly-digest': ['name', 'partnerName', 'week', 'figures', 'attention', 'overviewUrl'],
   'partner-invitation': ['partnerName', 'invitedByName', 'roleLabel', 'acceptUrl', 'expiresAt'],
   'partner-email-change': ['name', 'newEmail', 'confirmUrl', 'expiresAt'],
-  'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'total', 'receiptUrl'],
+  'order-confirmation': ['orderNumber', 'kindLabel', 'placedAt', 'placedByName', 'partnerName', 'lines', 'moreLines', 'total', 'receiptUrl'],
   'auto-renew-refused': ['accountName', 'productName', 'planName', 'endsOn', 'dashboardUrl'],
   'account-released': ['accountName', 'partnerName', 'productName', 'planName', 'endsOn', 'portalUrl'],
   'partner-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
@@ -45,6 +45,13 @@ export const EMAIL_DATA: Record<EmailTemplate, readonly string[]> = {
   'administration-request': ['partnerName', 'accountName', 'portalUrl', 'expiresAt'],
   'not-backing-up-alert': ['name', 'partnerName', 'days', 'count', 'accounts', 'notBackingUpUrl'],
   'expiry-reminder': ['name', 'partnerName', 'count', 'groups', 'expiringUrl', 'trialsEndingUrl'],
+};
+
+// Data an email gained while emails of its kind waited in the outbox, with what those read
+// instead: they still render and are sent rather than failing until they are given up.
+const DATA_ADDED_LATER: Partial<Record<EmailTemplate, Record<string, unknown>>> = {
+  // Confirmations queued before CONFIRMATION_LINE_LIMIT listed every line.
+  'order-confirmation': { moreLines: 0 },
 };
 
 // Subject and plain text are not HTML: what they are given is printed as it is.
@@ -69,10 +76,11 @@ export async function renderEmail(
   context: Pick<Config, 'brandName' | 'appUrl'>,
 ): Promise<RenderedEmail> {
   if (!isEmailTemplate(template)) throw new Error(`Unknown email template "${template}"`);
-  const missing = EMAIL_DATA[template].filter((name) => data[name] === undefined || data[name] === null);
+  const given = { ...DATA_ADDED_LATER[template], ...data };
+  const missing = EMAIL_DATA[template].filter((name) => given[name] === undefined || given[name] === null);
   if (missing.length) throw new Error(`Email ${template}: no value for ${missing.map((name) => `"${name}"`).join(', ')}`);
-  checkLinks(data);
-  const locals = { ...data, brandName: context.brandName, appUrl: context.appUrl, format };
+  checkLinks(given);
+  const locals = { ...given, brandName: context.brandName, appUrl: context.appUrl, format };
   const file = (part: string) => path.join(emailsDirectory, template, `${part}.ejs`);
   const [subject, html, text] = await Promise.all([
     renderTemplate(file('subject'), locals, { escape: asIs }),

@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type supertest from 'supertest';
 import { paths } from '../../lib/paths.ts';
+import { renderEmail } from '../../lib/mail/templates.ts';
+import * as format from '../../lib/views/format.ts';
 import { testDatabase } from '../support/hooks.ts';
 import { buildTestApp, createTestPartner, getForm, signInPartner, uniqueEmail, type TestApp, type TestPartner } from '../support/app.ts';
 import { addTeamMember } from '../support/team.ts';
@@ -209,6 +211,35 @@ describe('Bulk purchase by CSV: upload, preview, Place, result and report', () =
       ['6', 'Skipped'],
     ]);
     expect(cells[4][11]).to.equal('Computers: Safe is for 1 computer only: enter 1');
+  });
+
+  it('lists the first 50 lines of a 60-line order in its confirmation email, then the 10 more behind the receipt, with the full total', async () => {
+    const buyer = await createTestPartner('Many Lines IT');
+    const buyerAgent = await signInPartner(t.app, buyer);
+    // Each row a computer more than the one before, so every line's amount differs and the total counts all 60.
+    const names = Array.from({ length: 60 }, (_, i) => `Customer ${String(i + 1).padStart(2, '0')}`);
+    const csv = [HEADER, ...names.map((name, i) => `${name},${uniqueEmail('many-lines')},Safe Backup Pro,Core,${i + 1},1,partner`)].join('\n');
+    const uploaded = await upload(buyerAgent, csv);
+    expect(uploaded.status, uploaded.text).to.equal(303);
+    expect((await place(buyerAgent, uploadIdFrom(uploaded.headers.location)!)).status).to.equal(303);
+
+    const order = await db()('orders').where({ partner_id: buyer.partnerId }).first('id', 'total_cents');
+    const { yearly_price_cents: price } = await db()('plans').where({ id: 'sbp-core' }).first('yearly_price_cents');
+    expect(Number(order.total_cents)).to.equal(price * ((60 * 61) / 2));
+    const mail = await db()('outbox_emails').where({ template: 'order-confirmation', partner_id: buyer.partnerId });
+    expect(mail).to.have.length(1);
+    expect(mail[0].data.lines.map((line: { customerName: string }) => line.customerName)).to.deep.equal(names.slice(0, 50));
+    expect(mail[0].data.moreLines).to.equal(10);
+
+    const rendered = await renderEmail('order-confirmation', mail[0].data, t.config);
+    const receiptUrl = `${t.config.appUrl}${paths.partner.order(order.id)}`;
+    const total = format.money(Number(order.total_cents), t.config.currency);
+    expect(rendered.text).to.include('- Customer 50: Safe Backup Pro, Core plan, 50 computers').and.not.include('Customer 51');
+    expect(rendered.text).to.include(`... and 10 more lines: the receipt lists them all.\n  ${receiptUrl}\n`);
+    expect(rendered.text).to.include(`Total: ${total}\n`);
+    expect(rendered.html).to.include('<strong>Customer 50</strong>').and.not.include('Customer 51');
+    expect(rendered.html).to.include(`… and 10 more lines: <a href="${receiptUrl}" style="color:#0b5cad;">the receipt lists them all</a>.`);
+    expect(rendered.html).to.include(`Total: <strong>${total}</strong>`);
   });
 
   describe('a file that cannot be a list of purchases is refused whole, with a clear message, and nothing is kept or placed', () => {

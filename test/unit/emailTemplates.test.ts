@@ -70,6 +70,37 @@ describe('email templates', () => {
     expect(email.text).to.include('1 December 2026 at 08:00 UTC');
   });
 
+  describe('the order confirmation', () => {
+    const line = { customerName: 'Harbor Dental', productName: 'Safe Backup Pro', planName: 'Core', computers: 3, period: '1 year, 1 December 2026 to 30 November 2027', unitPrice: '$287.99', amount: '$863.97' };
+    const confirmation = {
+      orderNumber: 42,
+      kindLabel: 'Purchase',
+      placedAt: '2026-12-01T08:00:00.000Z',
+      placedByName: 'Pat Partner',
+      partnerName: 'Acme IT',
+      lines: [line],
+      moreLines: 0,
+      total: '$863.97',
+      receiptUrl: 'https://portal.example.com/partner/orders/42',
+    };
+
+    it('counts the lines it does not list, behind the receipt link, in both parts', async () => {
+      const email = await renderEmail('order-confirmation', { ...confirmation, moreLines: 4950, total: '$1,425,550.00' }, context);
+      expect(email.text).to.include('... and 4,950 more lines: the receipt lists them all.\n  https://portal.example.com/partner/orders/42\n');
+      expect(email.text).to.include('Total: $1,425,550.00');
+      expect(email.html).to.include('… and 4,950 more lines: <a href="https://portal.example.com/partner/orders/42" style="color:#0b5cad;">the receipt lists them all</a>.');
+      expect((await renderEmail('order-confirmation', { ...confirmation, moreLines: 1 }, context)).text).to.include('... and 1 more line: the receipt lists them all.');
+    });
+
+    it('says nothing of more lines when it lists them all, as does one queued before it could count them', async () => {
+      const email = await renderEmail('order-confirmation', confirmation, context);
+      expect(email.text).to.include('- Harbor Dental: Safe Backup Pro, Core plan, 3 computers');
+      expect(email.text + email.html).not.to.include('more line');
+      const { moreLines: _, ...queuedBefore } = confirmation;
+      expect(await renderEmail('order-confirmation', queuedBefore, context)).to.deep.equal(email);
+    });
+  });
+
   it('keeps the subject on one line whatever the data holds', async () => {
     const email = await renderEmail('password-reset', { name: 'x', resetUrl: 'https://a.example/r', expiresAt: '2026-12-01T08:00:00Z' }, { ...context, brandName: 'Two\r\nLines' });
     expect(email.subject).to.equal('Reset your Two Lines password');
