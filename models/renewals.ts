@@ -3,12 +3,12 @@
 // subscription has already ended. The order key makes a renewal happen once.
 import type { Knex } from 'knex';
 import type { SessionUser } from '../lib/auth/passport.ts';
-import { NotFoundError } from '../lib/http/errors.ts';
 import { TERMS_IN_YEARS } from './catalog.ts';
 import { recordAudit } from './audit.ts';
 import { placeOrder, type OrderConfig, type PlacedOrder } from './orders.ts';
 import type { Clock } from './accounts/statuses.ts';
 import { TrialSubscriptionError } from './trials.ts';
+import { findOrderIdByKey, findSubscriptionOfAccount } from './subscriptionChanges.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -51,14 +51,11 @@ export interface RenewalQuote {
   amountCents: number;
 }
 
-async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
-  const query = db('subscriptions as s')
-    .join('customer_accounts as a', 'a.id', 's.customer_account_id')
-    // The plan of the next term: a downgrade kept for it, or the current plan.
-    .joinRaw('JOIN plans pl ON pl.id = COALESCE(s.next_plan_id, s.plan_id)')
-    .join('products as pr', 'pr.id', 's.product_id')
-    .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
-    .first(
+function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
+  return findSubscriptionOfAccount(
+    db,
+    { partnerId, accountId, lock },
+    [
       's.id',
       'a.name as customer_name',
       's.product_id',
@@ -70,11 +67,13 @@ async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, ac
       's.computers_allowed',
       's.ends_on',
       's.trial',
-    );
-  if (lock) query.forUpdate('s');
-  const row = await query;
-  if (!row) throw new NotFoundError();
-  return row;
+    ],
+    (query) =>
+      query
+        // The plan of the next term: a downgrade kept for it, or the current plan.
+        .joinRaw('JOIN plans pl ON pl.id = COALESCE(s.next_plan_id, s.plan_id)')
+        .join('products as pr', 'pr.id', 's.product_id'),
+  );
 }
 
 function quoteFrom(row: Record<string, any>, accountId: number, years: number, today: string): RenewalQuote {
@@ -126,8 +125,8 @@ export async function renewInTransaction(
 ): Promise<PlacedOrder & { endsOn: string }> {
   if (!(TERMS_IN_YEARS as readonly number[]).includes(input.years)) throw new Error(`Unknown term ${input.years}`);
   const row = await subscriptionOf(trx, input.partnerId, input.accountId, true);
-  const placedBefore = await trx('orders').where({ order_key: input.orderKey, partner_id: input.partnerId }).first('id');
-  if (placedBefore) return { orderId: Number(placedBefore.id), created: false, endsOn: row.ends_on };
+  const placedBefore = await findOrderIdByKey(trx, input.partnerId, input.orderKey);
+  if (placedBefore) return { orderId: placedBefore, created: false, endsOn: row.ends_on };
   const quote = quoteFrom(row, input.accountId, input.years, context.clock.today);
   if (quote.trial) throw new TrialSubscriptionError();
   if (quote.planRetired) throw new PlanRetiredError(`The ${quote.planName} plan is no longer sold`);

@@ -4,12 +4,12 @@
 // records when. The review page's one-time key makes the upgrade happen once.
 import type { Knex } from 'knex';
 import type { SessionUser } from '../lib/auth/passport.ts';
-import { NotFoundError } from '../lib/http/errors.ts';
 import { loadCatalog, totalPriceCents, TERMS_IN_YEARS, type Plan, type Product } from './catalog.ts';
 import { recordAudit } from './audit.ts';
 import { placeOrder, type OrderConfig } from './orders.ts';
 import { subscriptionTerm } from './purchases.ts';
 import type { Clock } from './accounts/statuses.ts';
+import { findOrderIdByKey, findSubscriptionOfAccount } from './subscriptionChanges.ts';
 
 // Renew, auto-renew and Upgrade are for paid subscriptions: a trial is upgraded to paid instead.
 export class TrialSubscriptionError extends Error {
@@ -43,15 +43,17 @@ export interface TrialStart {
   ended: boolean;
 }
 
-async function trialOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
-  const query = db('subscriptions as s')
-    .join('customer_accounts as a', 'a.id', 's.customer_account_id')
-    .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
-    .first('s.id', 'a.name', 's.product_id', 's.plan_id', 's.computers_allowed', 's.ends_on', 's.trial', db.raw('(SELECT count(*) FROM installations i WHERE i.subscription_id = s.id)::int AS computers_used'));
-  if (lock) query.forUpdate('s');
-  const row = await query;
-  if (!row) throw new NotFoundError();
-  return row;
+function trialOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
+  return findSubscriptionOfAccount(db, { partnerId, accountId, lock }, [
+    's.id',
+    'a.name',
+    's.product_id',
+    's.plan_id',
+    's.computers_allowed',
+    's.ends_on',
+    's.trial',
+    db.raw('(SELECT count(*) FROM installations i WHERE i.subscription_id = s.id)::int AS computers_used'),
+  ]);
 }
 
 // The trial as the Upgrade to a paid subscription page starts from; NotATrialError when it is not one.
@@ -107,8 +109,8 @@ export async function upgradeTrial(
 ): Promise<{ orderId: number; created: boolean; endsOn: string }> {
   return db.transaction(async (trx) => {
     const row = await trialOf(trx, user.partnerId, input.accountId, true);
-    const placedBefore = await trx('orders').where({ order_key: input.orderKey, partner_id: user.partnerId }).first('id');
-    if (placedBefore) return { orderId: Number(placedBefore.id), created: false, endsOn: row.ends_on };
+    const placedBefore = await findOrderIdByKey(trx, user.partnerId, input.orderKey);
+    if (placedBefore) return { orderId: placedBefore, created: false, endsOn: row.ends_on };
     if (!row.trial) throw new NotATrialError();
     const quote = quoteTrialUpgrade(await findTrialStart(trx, user.partnerId, input.accountId, context.clock), input.choice, context.clock);
     const { start, plan } = quote;

@@ -3,11 +3,11 @@
 // page's one-time key makes a change happen once.
 import type { Knex } from 'knex';
 import type { SessionUser } from '../lib/auth/passport.ts';
-import { NotFoundError } from '../lib/http/errors.ts';
 import { loadCatalog, type Plan, type Product } from './catalog.ts';
 import { recordAudit } from './audit.ts';
 import { placeOrder, type OrderConfig, type OrderLineInput } from './orders.ts';
 import type { Clock } from './accounts/statuses.ts';
+import { findOrderIdByKey, findSubscriptionOfAccount } from './subscriptionChanges.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -48,15 +48,8 @@ export interface ChangeQuote {
   totalCents: number;
 }
 
-async function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
-  const query = db('subscriptions as s')
-    .join('customer_accounts as a', 'a.id', 's.customer_account_id')
-    .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
-    .first('s.id', 'a.name', 's.product_id', 's.plan_id', 's.next_plan_id', 's.computers_allowed', 's.ends_on', 's.trial');
-  if (lock) query.forUpdate('s');
-  const row = await query;
-  if (!row) throw new NotFoundError();
-  return row;
+function subscriptionOf(db: Knex | Knex.Transaction, partnerId: number, accountId: number, lock: boolean) {
+  return findSubscriptionOfAccount(db, { partnerId, accountId, lock }, ['s.id', 'a.name', 's.product_id', 's.plan_id', 's.next_plan_id', 's.computers_allowed', 's.ends_on', 's.trial']);
 }
 
 // The subscription as the Upgrade page starts from: its product, plan, computers, the plan
@@ -161,8 +154,8 @@ export async function changeSubscription(
 ): Promise<PlacedChange> {
   return db.transaction(async (trx) => {
     const row = await subscriptionOf(trx, user.partnerId, input.accountId, true);
-    const placedBefore = await trx('orders').where({ order_key: input.orderKey, partner_id: user.partnerId }).first('id');
-    if (placedBefore) return { orderId: Number(placedBefore.id), created: false };
+    const placedBefore = await findOrderIdByKey(trx, user.partnerId, input.orderKey);
+    if (placedBefore) return { orderId: placedBefore, created: false };
     const quote = await quoteWith(trx, user.partnerId, input.accountId, input.change, context.clock, false);
     if (quote.lines.length === 0) {
       if (quote.downgrade && row.next_plan_id === quote.newPlan.id) return { orderId: undefined, created: false };

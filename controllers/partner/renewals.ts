@@ -1,23 +1,32 @@
 // Renew, from an account's Dashboard: choose 1, 2 or 3 years, check the price and the new
 // end date on a review page, then Renew. The review page's one-time key makes every repeat
 // of the last POST land on the one renewal it placed.
-import crypto from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { textField } from '../../lib/forms/validation.ts';
 import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import * as format from '../../lib/views/format.ts';
 import { TERMS_IN_YEARS } from '../../models/catalog.ts';
 import { clockAt } from '../../models/accounts/statuses.ts';
-import { findAccountNameForPartner } from '../../models/accounts/details.ts';
 import { PlanRetiredError, quoteRenewal, renewSubscription, type RenewalQuote } from '../../models/renewals.ts';
-import { readRenewal } from '../../validators/renewal.ts';
+import { readRenewal, type RenewalJourney } from '../../validators/renewal.ts';
 import { TrialSubscriptionError } from '../../models/trials.ts';
 import { accountIdOf } from './accountParam.ts';
+import { journeyToComplete, journeyToReview, newOneTimeKey, type ReviewJourney } from './reviewJourney.ts';
 
-const RENEWAL_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const renewalOrderKey = (renewalKey: string) => `renewal:${renewalKey}`;
+const renewal: ReviewJourney<RenewalJourney> = {
+  journeyOf: (req) => req.session.renewal,
+  keyOf: (journey) => journey.renewalKey,
+  keyField: 'renewalKey',
+  orderKey: (renewalKey) => `renewal:${renewalKey}`,
+  completedIn: (journey) => journey.orderId !== undefined,
+  form: paths.partner.renew,
+  texts: {
+    complete: 'This renewal is complete. Here is the account.',
+    completedBefore: (orderId) => `This renewal was already completed (order ${orderId}). Here is the account.`,
+    changed: 'The renewal has changed since that page was shown. Check it and renew again.',
+  },
+};
 
 const retiredText = (quote: RenewalQuote) =>
   `The ${quote.planName} plan is no longer sold, so this subscription cannot be renewed on it. Upgrade it to another plan first.`;
@@ -53,7 +62,7 @@ export function post(deps: RouterDeps): RequestHandler {
     const locals = await formLocals(deps, req.user!.partnerId, accountId);
     const form = readRenewal(req.body);
     if (!form.ok) return renderFailedForm(res, 'partner/renew', form, locals);
-    req.session.renewal = { accountId, years: form.value.years, renewalKey: crypto.randomUUID() };
+    req.session.renewal = { accountId, years: form.value.years, renewalKey: newOneTimeKey() };
     res.redirect(303, paths.partner.reviewRenewal(accountId));
   };
 }
@@ -61,16 +70,10 @@ export function post(deps: RouterDeps): RequestHandler {
 export function review(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const accountId = accountIdOf(req.params.accountId);
-    const journey = req.session.renewal;
     // The account must be the partner's even when there is nothing to review.
-    const quote = await quoteRenewal(deps.db, req.user!.partnerId, accountId, journey?.years ?? 1, clockAt());
-    if (!journey || journey.accountId !== accountId) return res.redirect(303, paths.partner.renew(accountId));
-    // Placed already: the session may not say so when submits raced (the last one stored wins).
-    const placed = journey.orderId ?? (await deps.db('orders').where({ order_key: renewalOrderKey(journey.renewalKey), partner_id: req.user!.partnerId }).first('id'))?.id;
-    if (placed) {
-      req.session.flash = { kind: 'info', text: 'This renewal is complete. Here is the account.' };
-      return res.redirect(303, paths.partner.account(accountId));
-    }
+    const quote = await quoteRenewal(deps.db, req.user!.partnerId, accountId, req.session.renewal?.years ?? 1, clockAt());
+    const journey = await journeyToReview(deps, req, res, renewal, accountId);
+    if (!journey) return;
     res.render('partner/reviewRenewal', {
       title: 'Check the renewal',
       activeTab: 'accounts',
@@ -86,26 +89,13 @@ export function complete(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const user = req.user!;
     const accountId = accountIdOf(req.params.accountId);
-    await findAccountNameForPartner(deps.db, user.partnerId, accountId);
-    const renewalKey = textField(req.body, 'renewalKey', 100);
-    const journey = req.session.renewal;
-    if (!RENEWAL_KEY.test(renewalKey)) return res.redirect(303, paths.partner.renew(accountId));
-
-    const placedBefore = await deps.db('orders').where({ order_key: renewalOrderKey(renewalKey), partner_id: user.partnerId }).first('id');
-    if (placedBefore) {
-      req.session.flash = { kind: 'info', text: `This renewal was already completed (order ${placedBefore.id}). Here is the account.` };
-      return res.redirect(303, paths.partner.account(accountId));
-    }
-    if (!journey || journey.accountId !== accountId || journey.renewalKey !== renewalKey || journey.orderId) {
-      req.session.flash = { kind: 'info', text: 'The renewal has changed since that page was shown. Check it and renew again.' };
-      return res.redirect(303, paths.partner.renew(accountId));
-    }
-
+    const journey = await journeyToComplete(deps, req, res, renewal, accountId);
+    if (!journey) return;
     try {
       const placed = await renewSubscription(
         deps.db,
         user,
-        { accountId, years: journey.years, orderKey: renewalOrderKey(renewalKey) },
+        { accountId, years: journey.years, orderKey: renewal.orderKey(journey.renewalKey) },
         { address: req.ip, config: deps.config, clock: clockAt() },
       );
       req.session.renewal = { ...journey, orderId: placed.orderId };
@@ -113,11 +103,10 @@ export function complete(deps: RouterDeps): RequestHandler {
         kind: 'success',
         text: `Renewed: the subscription now ends on ${format.date(placed.endsOn)}. The key code and the computers stay the same. Order ${placed.orderId} is in your Orders tab.`,
       };
-      res.redirect(303, paths.partner.account(accountId));
     } catch (error) {
       if (!(error instanceof PlanRetiredError || error instanceof TrialSubscriptionError)) throw error;
       req.session.flash = { kind: 'info', text: error.message + '. Nothing was renewed.' };
-      res.redirect(303, paths.partner.account(accountId));
     }
+    res.redirect(303, paths.partner.account(accountId));
   };
 }

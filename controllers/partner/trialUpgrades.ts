@@ -1,10 +1,8 @@
 // Upgrade to a paid subscription, from a trial's Dashboard: choose the plan, computers and
 // term; check the price and the new end date on a review page; then Upgrade to paid. The review
 // page's one-time key makes every repeat of the last POST land on the one order it placed.
-import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { textField } from '../../lib/forms/validation.ts';
 import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import * as format from '../../lib/views/format.ts';
@@ -12,11 +10,23 @@ import { TERMS_IN_YEARS } from '../../models/catalog.ts';
 import { clockAt } from '../../models/accounts/statuses.ts';
 import { findAccountNameForPartner } from '../../models/accounts/details.ts';
 import { findTrialStart, InvalidTrialUpgradeError, NotATrialError, quoteTrialUpgrade, upgradeTrial, type TrialStart } from '../../models/trials.ts';
-import { readTrialUpgrade } from '../../validators/trialUpgrade.ts';
+import { readTrialUpgrade, type TrialUpgradeJourney } from '../../validators/trialUpgrade.ts';
 import { accountIdOf } from './accountParam.ts';
+import { journeyToComplete, journeyToReview, newOneTimeKey, type ReviewJourney } from './reviewJourney.ts';
 
-const UPGRADE_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const trialUpgradeOrderKey = (upgradeKey: string) => `trial-upgrade:${upgradeKey}`;
+const trialUpgrade: ReviewJourney<TrialUpgradeJourney> = {
+  journeyOf: (req) => req.session.trialUpgrade,
+  keyOf: (journey) => journey.upgradeKey,
+  keyField: 'upgradeKey',
+  orderKey: (upgradeKey) => `trial-upgrade:${upgradeKey}`,
+  completedIn: (journey) => journey.orderId !== undefined,
+  form: paths.partner.upgradeTrial,
+  texts: {
+    complete: 'This upgrade is complete. Here is the account.',
+    completedBefore: (orderId) => `This upgrade was already completed (order ${orderId}). Here is the account.`,
+    changed: 'The upgrade is no longer the one on that page. Check it and upgrade again.',
+  },
+};
 
 const TITLE = 'Upgrade to a paid subscription';
 
@@ -56,7 +66,7 @@ export function post(deps: RouterDeps): RequestHandler {
     if (!start) return;
     const form = readTrialUpgrade(req.body, start);
     if (!form.ok) return renderFailedForm(res, 'partner/upgradeTrial', form, formLocals(start));
-    req.session.trialUpgrade = { accountId, choice: form.value, upgradeKey: crypto.randomUUID() };
+    req.session.trialUpgrade = { accountId, choice: form.value, upgradeKey: newOneTimeKey() };
     res.redirect(303, paths.partner.reviewTrialUpgrade(accountId));
   };
 }
@@ -66,14 +76,8 @@ export function review(deps: RouterDeps): RequestHandler {
     const partnerId = req.user!.partnerId;
     const accountId = accountIdOf(req.params.accountId);
     await findAccountNameForPartner(deps.db, partnerId, accountId);
-    const journey = req.session.trialUpgrade;
-    if (!journey || journey.accountId !== accountId) return res.redirect(303, paths.partner.upgradeTrial(accountId));
-    // Placed already: the session may not say so when submits raced (the last one stored wins).
-    const placed = journey.orderId ?? (await deps.db('orders').where({ order_key: trialUpgradeOrderKey(journey.upgradeKey), partner_id: partnerId }).first('id'))?.id;
-    if (placed) {
-      req.session.flash = { kind: 'info', text: 'This upgrade is complete. Here is the account.' };
-      return res.redirect(303, paths.partner.account(accountId));
-    }
+    const journey = await journeyToReview(deps, req, res, trialUpgrade, accountId);
+    if (!journey) return;
     const start = await trialOrDashboard(deps, req, res, accountId);
     if (!start) return;
     try {
@@ -92,22 +96,10 @@ export function complete(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const user = req.user!;
     const accountId = accountIdOf(req.params.accountId);
-    await findAccountNameForPartner(deps.db, user.partnerId, accountId);
-    const upgradeKey = textField(req.body, 'upgradeKey', 100);
-    const journey = req.session.trialUpgrade;
-    if (!UPGRADE_KEY.test(upgradeKey)) return res.redirect(303, paths.partner.upgradeTrial(accountId));
-
-    const placedBefore = await deps.db('orders').where({ order_key: trialUpgradeOrderKey(upgradeKey), partner_id: user.partnerId }).first('id');
-    if (placedBefore) {
-      req.session.flash = { kind: 'info', text: `This upgrade was already completed (order ${placedBefore.id}). Here is the account.` };
-      return res.redirect(303, paths.partner.account(accountId));
-    }
-    if (!journey || journey.accountId !== accountId || journey.upgradeKey !== upgradeKey || journey.orderId) {
-      req.session.flash = { kind: 'info', text: 'The upgrade is no longer the one on that page. Check it and upgrade again.' };
-      return res.redirect(303, paths.partner.upgradeTrial(accountId));
-    }
+    const journey = await journeyToComplete(deps, req, res, trialUpgrade, accountId);
+    if (!journey) return;
     try {
-      const placed = await upgradeTrial(deps.db, user, { accountId, choice: journey.choice, orderKey: trialUpgradeOrderKey(upgradeKey) }, { address: req.ip, config: deps.config, clock: clockAt() });
+      const placed = await upgradeTrial(deps.db, user, { accountId, choice: journey.choice, orderKey: trialUpgrade.orderKey(journey.upgradeKey) }, { address: req.ip, config: deps.config, clock: clockAt() });
       req.session.trialUpgrade = { ...journey, orderId: placed.orderId };
       req.session.flash = {
         kind: 'success',

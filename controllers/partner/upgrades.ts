@@ -1,20 +1,31 @@
 // Upgrade, from an account's Dashboard: another plan of the same product and (Safe Backup Pro)
 // more computers; a review page with the prorated price and its rule; then Upgrade. The review
 // page's one-time key makes every repeat of the last POST land on the one change it made.
-import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { paths } from '../../lib/paths.ts';
-import { textField } from '../../lib/forms/validation.ts';
 import { renderFailedForm } from '../../lib/forms/failedForm.ts';
 import type { RouterDeps } from '../../lib/deps.ts';
 import { clockAt } from '../../models/accounts/statuses.ts';
 import { findAccountNameForPartner } from '../../models/accounts/details.ts';
 import { changeSubscription, findChangeStart, InvalidChangeError, quoteChange } from '../../models/upgrades.ts';
-import { readUpgrade } from '../../validators/upgrade.ts';
+import { readUpgrade, type UpgradeJourney } from '../../validators/upgrade.ts';
 import { accountIdOf } from './accountParam.ts';
+import { journeyToComplete, journeyToReview, newOneTimeKey, type ReviewJourney } from './reviewJourney.ts';
 
-const CHANGE_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const changeOrderKey = (changeKey: string) => `change:${changeKey}`;
+const upgrade: ReviewJourney<UpgradeJourney> = {
+  journeyOf: (req) => req.session.upgrade,
+  keyOf: (journey) => journey.changeKey,
+  keyField: 'changeKey',
+  orderKey: (changeKey) => `change:${changeKey}`,
+  // A lower plan kept for the next term places no order: only the session knows it is done.
+  completedIn: (journey) => Boolean(journey.done),
+  form: paths.partner.upgrade,
+  texts: {
+    complete: 'This change is complete. Here is the account.',
+    completedBefore: (orderId) => `This change was already made (order ${orderId}). Here is the account.`,
+    changed: 'The change is no longer the one on that page. Check it and upgrade again.',
+  },
+};
 
 async function formLocals(deps: RouterDeps, partnerId: number, accountId: number) {
   const start = await findChangeStart(deps.db, partnerId, accountId, clockAt());
@@ -49,7 +60,7 @@ export function post(deps: RouterDeps): RequestHandler {
     const locals = await formLocals(deps, req.user!.partnerId, accountId);
     const form = readUpgrade(req.body, locals.start);
     if (!form.ok) return renderFailedForm(res, 'partner/upgrade', form, locals);
-    req.session.upgrade = { accountId, change: form.value, changeKey: crypto.randomUUID() };
+    req.session.upgrade = { accountId, change: form.value, changeKey: newOneTimeKey() };
     res.redirect(303, paths.partner.reviewUpgrade(accountId));
   };
 }
@@ -59,14 +70,8 @@ export function review(deps: RouterDeps): RequestHandler {
     const partnerId = req.user!.partnerId;
     const accountId = accountIdOf(req.params.accountId);
     await findAccountNameForPartner(deps.db, partnerId, accountId);
-    const journey = req.session.upgrade;
-    if (!journey || journey.accountId !== accountId) return res.redirect(303, paths.partner.upgrade(accountId));
-    // Made already: the session may not say so when submits raced (the last one stored wins).
-    const placed = journey.done || (await deps.db('orders').where({ order_key: changeOrderKey(journey.changeKey), partner_id: partnerId }).first('id'));
-    if (placed) {
-      req.session.flash = { kind: 'info', text: 'This change is complete. Here is the account.' };
-      return res.redirect(303, paths.partner.account(accountId));
-    }
+    const journey = await journeyToReview(deps, req, res, upgrade, accountId);
+    if (!journey) return;
     try {
       const quote = await quoteChange(deps.db, partnerId, accountId, journey.change, clockAt());
       res.render('partner/reviewUpgrade', { title: 'Check the upgrade', activeTab: 'accounts', quote, changeKey: journey.changeKey });
@@ -82,25 +87,13 @@ export function complete(deps: RouterDeps): RequestHandler {
   return async (req, res) => {
     const user = req.user!;
     const accountId = accountIdOf(req.params.accountId);
-    await findAccountNameForPartner(deps.db, user.partnerId, accountId);
-    const changeKey = textField(req.body, 'changeKey', 100);
-    const journey = req.session.upgrade;
-    if (!CHANGE_KEY.test(changeKey)) return res.redirect(303, paths.partner.upgrade(accountId));
-
-    const placedBefore = await deps.db('orders').where({ order_key: changeOrderKey(changeKey), partner_id: user.partnerId }).first('id');
-    if (placedBefore) {
-      req.session.flash = { kind: 'info', text: `This change was already made (order ${placedBefore.id}). Here is the account.` };
-      return res.redirect(303, paths.partner.account(accountId));
-    }
-    if (!journey || journey.accountId !== accountId || journey.changeKey !== changeKey || journey.done) {
-      req.session.flash = { kind: 'info', text: 'The change is no longer the one on that page. Check it and upgrade again.' };
-      return res.redirect(303, paths.partner.upgrade(accountId));
-    }
+    const journey = await journeyToComplete(deps, req, res, upgrade, accountId);
+    if (!journey) return;
     try {
       const placed = await changeSubscription(
         deps.db,
         user,
-        { accountId, change: journey.change, orderKey: changeOrderKey(changeKey) },
+        { accountId, change: journey.change, orderKey: upgrade.orderKey(journey.changeKey) },
         { address: req.ip, config: deps.config, clock: clockAt() },
       );
       req.session.upgrade = { ...journey, done: true };
