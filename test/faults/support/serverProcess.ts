@@ -12,6 +12,10 @@ export interface ServerProcess {
   appPid: number;
   // Resident memory of the app process, in bytes, from /proc/<pid>/status.
   rss(): Promise<number>;
+  // A full garbage collection in the app, through the inspector (started with { inspect: true }).
+  collectGarbage(): Promise<void>;
+  // The bytes V8's heap holds now, through the inspector: after collectGarbage, what the app keeps.
+  heapUsed(): Promise<number>;
   // SIGTERM, then waits for the exit: answers the exit code (null when killed by a signal).
   stop(timeoutMs?: number): Promise<number | null>;
   output(): string;
@@ -28,9 +32,42 @@ export async function rssOf(pid: number): Promise<number> {
 
 export const SESSION_SECRET = 'fault-test-production-session-secret-0123456789';
 
-export async function startServer(env: Record<string, string>, startTimeoutMs = 40_000): Promise<ServerProcess> {
+// The WebSocket node 20 has with --experimental-websocket (test:faults runs mocha with it);
+// @types/node 20 does not declare it.
+interface InspectorSocket {
+  addEventListener(event: 'open' | 'error' | 'close', listener: () => void): void;
+  addEventListener(event: 'message', listener: (message: { data: unknown }) => void): void;
+  send(data: string): void;
+  close(): void;
+}
+type InspectorSocketClass = new (url: string) => InspectorSocket;
+
+// Sends one Chrome DevTools Protocol command to the app's inspector and answers its result.
+async function inspectorCommand(url: string, method: string): Promise<Record<string, unknown>> {
+  const Socket = (globalThis as { WebSocket?: InspectorSocketClass }).WebSocket;
+  if (!Socket) throw new Error('No WebSocket in this node: run mocha with --node-option experimental-websocket');
+  const socket = new Socket(url);
+  try {
+    return await new Promise<Record<string, unknown>>((resolve, reject) => {
+      socket.addEventListener('error', () => reject(new Error(`The app's inspector at ${url} could not be reached`)));
+      socket.addEventListener('message', (message) => {
+        const answer = JSON.parse(String(message.data)) as { id?: number; error?: { message: string }; result?: Record<string, unknown> };
+        if (answer.id !== 1) return;
+        if (answer.error) reject(new Error(`${method}: ${answer.error.message}`));
+        else resolve(answer.result ?? {});
+      });
+      socket.addEventListener('open', () => socket.send(JSON.stringify({ id: 1, method })));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+// options.inspect: the app also listens for the inspector on a free loopback port, so a test
+// can ask it for a full garbage collection (the soak test reads memory after one).
+export async function startServer(env: Record<string, string>, startTimeoutMs = 40_000, options: { inspect?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, nodeArgumentsOf('start'), {
+  const child: ChildProcess = spawn(process.execPath, [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), ...nodeArgumentsOf('start')], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
@@ -68,11 +105,21 @@ export async function startServer(env: Record<string, string>, startTimeoutMs = 
     await sleep(100);
   }
   const appPid = child.pid!;
+  const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+  if (options.inspect && !inspectorUrl) throw new Error(`The app did not say where its inspector listens:\n${output}`);
 
   return {
     url,
     appPid,
     rss: () => rssOf(appPid),
+    async collectGarbage() {
+      if (!inspectorUrl) throw new Error('The app was started without { inspect: true }');
+      await inspectorCommand(inspectorUrl, 'HeapProfiler.collectGarbage');
+    },
+    async heapUsed() {
+      if (!inspectorUrl) throw new Error('The app was started without { inspect: true }');
+      return Number((await inspectorCommand(inspectorUrl, 'Runtime.getHeapUsage')).usedSize);
+    },
     async stop(timeoutMs = 20_000) {
       if (hasExited) return exited;
       child.kill('SIGTERM');
