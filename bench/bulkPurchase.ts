@@ -9,7 +9,7 @@ import { createKnex } from '../lib/db/database.ts';
 import { hashSecret } from '../lib/auth/passwords.ts';
 import { createPartnerWithOwner } from '../models/partners.ts';
 import { signIn } from './browser.ts';
-import { BENCH_PASSWORD, ensureBenchData, startBenchPostgres } from './data.ts';
+import { BENCH_PASSWORD, ensureBenchData, startBenchPostgres, vacuumBenchData } from './data.ts';
 import { startBenchApp, stopProcess, type BenchApp } from './processes.ts';
 
 export const BULK_TARGETS = { rows: 5000, previewSeconds: 2, placeSeconds: 10 };
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     await ensureBenchData(database.url);
     app = await startBenchApp(database.url);
     console.log(describeBulkResult(await benchBulkPurchase(app.url, database.url)));
+    await vacuumBenchData(database.url);
   } finally {
     if (app) await stopProcess(app.child);
     await database.embedded.stop();

@@ -11,7 +11,7 @@ import { projectRoot } from '../lib/boot/projectRoot.ts';
 import { paths } from '../lib/paths.ts';
 import { freePort } from '../test/support/hooks.ts';
 import { deepPageUrl, signIn } from './browser.ts';
-import { BENCH_PASSWORD, BIG_PARTNER_EMAIL, BIG_PARTNER_ID, benchFacts, ensureBenchData, startBenchPostgres } from './data.ts';
+import { BENCH_PASSWORD, BIG_PARTNER_EMAIL, BIG_PARTNER_ID, benchFacts, ensureBenchData, startBenchPostgres, vacuumBenchData } from './data.ts';
 import { runFixedRate, type FixedRateResult } from './fixedRate.ts';
 import { cpuMs } from './cpu.ts';
 import { rssMb, sampleRss } from './rss.ts';
@@ -204,6 +204,8 @@ async function main(): Promise<void> {
     const digest = await benchWeeklyDigest(database.url, appUrl);
     console.log('A bulk purchase by CSV through the forms...');
     const bulk = await benchBulkPurchase(appUrl, database.url);
+    console.log('Putting the data back as built (VACUUM ANALYZE)...');
+    await vacuumBenchData(database.url);
 
     const ratio = accounts.wrk.requestsPerSecond / baselineResult.wrk.requestsPerSecond;
     const peakRssMb = Math.max(csv.peakRssMb, ...pages.map((r) => r.peakRssMb ?? 0));
