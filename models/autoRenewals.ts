@@ -10,13 +10,13 @@
 import type { Knex } from 'knex';
 import type { SessionUser } from '../lib/auth/passport.ts';
 import type { Config } from '../lib/boot/config.ts';
-import { NotFoundError } from '../lib/http/errors.ts';
 import { paths } from '../lib/paths.ts';
 import { recordAudit } from './audit.ts';
 import { enqueueEmail } from './outbox.ts';
 import { PlanRetiredError, renewInTransaction } from './renewals.ts';
 import type { OrderConfig } from './orders.ts';
 import type { Clock } from './accounts/statuses.ts';
+import { findSubscriptionOfAccount } from './subscriptionChanges.ts';
 
 export const AUTO_RENEWAL_ACTOR = 'Automatic renewal';
 
@@ -32,12 +32,7 @@ export async function setAutoRenew(
   context: { address?: string; clock: Clock },
 ): Promise<AutoRenewChange> {
   return db.transaction(async (trx) => {
-    const row = await trx('subscriptions as s')
-      .join('customer_accounts as a', 'a.id', 's.customer_account_id')
-      .where({ 'a.id': accountId, 'a.partner_id': user.partnerId, 's.partner_id': user.partnerId })
-      .forUpdate('s')
-      .first('s.id', 's.auto_renew', 's.ends_on', 's.trial');
-    if (!row) throw new NotFoundError();
+    const row = await findSubscriptionOfAccount(trx, { partnerId: user.partnerId, accountId, lock: true }, ['s.id', 's.auto_renew', 's.ends_on', 's.trial']);
     if (row.auto_renew === enabled) return 'unchanged';
     if (enabled && row.ends_on < context.clock.today) return 'ended';
     // A trial is upgraded to a paid subscription, never renewed.
@@ -190,12 +185,12 @@ export interface AutoRenewState {
 
 // What the Dashboard says about automatic renewal for one of the partner's accounts.
 export async function autoRenewStateFor(db: Knex, partnerId: number, accountId: number, config: Pick<Config, 'autoRenewDaysBefore'>): Promise<AutoRenewState> {
-  const row = await db('subscriptions as s')
-    .join('customer_accounts as a', 'a.id', 's.customer_account_id')
-    .leftJoin('plans as np', 'np.id', 's.next_plan_id')
-    .where({ 'a.id': accountId, 'a.partner_id': partnerId, 's.partner_id': partnerId })
-    .first('s.auto_renew', 's.auto_renew_refused_for', 's.ends_on', 's.term_years', 'np.name as next_plan_name');
-  if (!row) throw new NotFoundError();
+  const row = await findSubscriptionOfAccount(
+    db,
+    { partnerId, accountId, lock: false },
+    ['s.auto_renew', 's.auto_renew_refused_for', 's.ends_on', 's.term_years', 'np.name as next_plan_name'],
+    (query) => query.leftJoin('plans as np', 'np.id', 's.next_plan_id'),
+  );
   return {
     enabled: row.auto_renew,
     termYears: row.term_years,

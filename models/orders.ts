@@ -112,6 +112,26 @@ export async function placeOrder(trx: Knex.Transaction, input: OrderInput, confi
       ? await trx('partner_users').where({ partner_id: input.partnerId, email_order_confirmations: true }).whereIn('role', ['owner', 'admin']).orderBy('id').select('id', 'email')
       : await trx('partner_users').where({ id: input.placedBy.userId, partner_id: input.partnerId, email_order_confirmations: true }).select('id', 'email');
   const money = (cents: number) => format.money(cents, config.currency);
+  // The same email to each recipient: built once.
+  const data = {
+    orderNumber: orderId,
+    kindLabel: ORDER_KIND_LABELS[input.kind],
+    placedAt: new Date(inserted[0].placed_at).toISOString(),
+    placedByName: placedBy.name,
+    partnerName: partner.name,
+    lines: input.lines.slice(0, CONFIRMATION_LINE_LIMIT).map((line) => ({
+      customerName: line.customerName,
+      productName: line.productName,
+      planName: line.planName,
+      computers: line.computers,
+      period: periodText(line),
+      unitPrice: money(line.unitPriceCents),
+      amount: money(line.amountCents),
+    })),
+    moreLines: Math.max(0, input.lines.length - CONFIRMATION_LINE_LIMIT),
+    total: money(totalCents),
+    receiptUrl: `${config.appUrl}${paths.partner.order(orderId)}`,
+  };
   for (const recipient of recipients) {
     await enqueueEmail(trx, {
       to: recipient.email,
@@ -119,25 +139,7 @@ export async function placeOrder(trx: Knex.Transaction, input: OrderInput, confi
       idempotencyKey: `order-confirmation:${orderId}:${recipient.id}`,
       // The partner's mail, not the customer's: an account's emails are those sent to its customer.
       partnerId: input.partnerId,
-      data: {
-        orderNumber: orderId,
-        kindLabel: ORDER_KIND_LABELS[input.kind],
-        placedAt: new Date(inserted[0].placed_at).toISOString(),
-        placedByName: placedBy.name,
-        partnerName: partner.name,
-        lines: input.lines.slice(0, CONFIRMATION_LINE_LIMIT).map((line) => ({
-          customerName: line.customerName,
-          productName: line.productName,
-          planName: line.planName,
-          computers: line.computers,
-          period: periodText(line),
-          unitPrice: money(line.unitPriceCents),
-          amount: money(line.amountCents),
-        })),
-        moreLines: Math.max(0, input.lines.length - CONFIRMATION_LINE_LIMIT),
-        total: money(totalCents),
-        receiptUrl: `${config.appUrl}${paths.partner.order(orderId)}`,
-      },
+      data,
     });
   }
   return { orderId, created: true };
@@ -197,17 +199,23 @@ const toOrder = (o: Record<string, any>, lines: OrderLine[]): Order => ({
   lines,
 });
 
-const ORDER_COLUMNS = ['o.id', 'o.kind', 'o.placed_at', 'o.placed_by_name', 'o.currency', 'o.total_cents'];
-
-// Each order's lines as one JSON column of its row, in the order they were placed: a page of
-// orders is one statement, not the orders and then their lines.
-const linesColumn = (db: Knex) => db.raw(`(SELECT coalesce(json_agg(l ORDER BY l.id), '[]'::json) FROM order_lines l WHERE l.order_id = o.id) AS lines`);
+// An order's columns, its lines among them as one JSON column of its row, in the order they
+// were placed: a page of orders is one statement, not the orders and then their lines.
+const orderColumns = (db: Knex) => [
+  'o.id',
+  'o.kind',
+  'o.placed_at',
+  'o.placed_by_name',
+  'o.currency',
+  'o.total_cents',
+  db.raw(`(SELECT coalesce(json_agg(l ORDER BY l.id), '[]'::json) FROM order_lines l WHERE l.order_id = o.id) AS lines`),
+];
 
 const withLines = (o: Record<string, any>): Order => toOrder(o, (o.lines as Record<string, any>[]).map(toLine));
 
 // One of the partner's orders with its lines; another partner's, or none, is a 404.
 export async function findOrderForPartner(db: Knex, partnerId: number, orderId: number): Promise<Order> {
-  const order = await db('orders as o').where({ 'o.id': orderId, 'o.partner_id': partnerId }).first([...ORDER_COLUMNS, linesColumn(db)]);
+  const order = await db('orders as o').where({ 'o.id': orderId, 'o.partner_id': partnerId }).first(orderColumns(db));
   if (!order) throw new NotFoundError();
   return withLines(order);
 }
@@ -252,11 +260,10 @@ export async function listOrders(
   request: { size: number; before?: number; after?: number; monthOf?: Date },
 ): Promise<OrderPage> {
   const backwards = request.after !== undefined && request.before === undefined;
-  const query = filteredOrders(db, partnerId, filters).select([...ORDER_COLUMNS, linesColumn(db)]).limit(request.size + 1);
+  const query = filteredOrders(db, partnerId, filters).select(orderColumns(db)).limit(request.size + 1);
   if (request.monthOf) {
     // Computed once for the statement (it does not depend on the row): no round trip of its own.
-    const [start, end] = monthBounds(request.monthOf);
-    query.select(db.raw('(SELECT COALESCE(SUM(total_cents), 0)::bigint FROM orders WHERE partner_id = ? AND placed_at >= ? AND placed_at < ?) AS month_total_cents', [partnerId, start, end]));
+    query.select(monthTotalQuery(db, partnerId, request.monthOf).as('month_total_cents'));
   }
   if (request.before !== undefined) query.whereRaw('(o.placed_at, o.id) < ?', [cursorRow(db, partnerId, request.before)]);
   else if (backwards) query.whereRaw('(o.placed_at, o.id) > ?', [cursorRow(db, partnerId, request.after!)]);
@@ -291,19 +298,16 @@ export async function* eachOrderBatch(db: Knex, partnerId: number, filters: Orde
   }
 }
 
-// The calendar month (UTC) of an instant, as [its first moment, the next month's first moment).
-function monthBounds(now: Date): [Date, Date] {
-  return [new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1))];
+// The total of the orders placed in the calendar month (UTC) of an instant, as one value.
+function monthTotalQuery(db: Knex, partnerId: number, now: Date): Knex.QueryBuilder {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  return db('orders').where('partner_id', partnerId).where('placed_at', '>=', start).where('placed_at', '<', end).select(db.raw('COALESCE(SUM(total_cents), 0)::bigint'));
 }
 
 // The total of the orders placed this calendar month (UTC): the vendor bills partners monthly.
 export async function monthTotalCents(db: Knex, partnerId: number, now = new Date()): Promise<number> {
-  const [start, end] = monthBounds(now);
-  const row = await db('orders')
-    .where('partner_id', partnerId)
-    .where('placed_at', '>=', start)
-    .where('placed_at', '<', end)
-    .first(db.raw('COALESCE(SUM(total_cents), 0)::bigint AS total'));
+  const row = await db.select(monthTotalQuery(db, partnerId, now).as('total')).first();
   return Number(row.total);
 }
 
@@ -317,6 +321,6 @@ export async function ordersForAccount(db: Knex, partnerId: number, accountId: n
       { column: 'o.id', order: 'desc' },
     ])
     .limit(limit)
-    .select([...ORDER_COLUMNS, linesColumn(db)]);
+    .select(orderColumns(db));
   return rows.map(withLines);
 }

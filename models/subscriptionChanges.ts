@@ -1,5 +1,6 @@
-// What Renew, Upgrade and Upgrade to a paid subscription share: each changes the partner's
-// subscription of one account, as an order placed once per review page key.
+// What Renew, Upgrade, Upgrade to a paid subscription and auto-renew share: each reads or
+// changes the partner's subscription of one account, the first three as an order placed once
+// per review page key.
 import type { Knex } from 'knex';
 import { NotFoundError } from '../lib/http/errors.ts';
 

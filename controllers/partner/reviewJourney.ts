@@ -34,6 +34,13 @@ export interface ReviewJourney<Journey extends { accountId: number }> {
   };
 }
 
+// Done already: back to the account, saying so. Answers undefined, as the journey functions do once they have redirected.
+function backToAccount(req: Request, res: Response, accountId: number, text: string): undefined {
+  req.session.flash = { kind: 'info', text };
+  res.redirect(303, paths.partner.account(accountId));
+  return undefined;
+}
+
 // The journey the review page shows, once the caller has found the account is the partner's;
 // otherwise undefined, having redirected: to the form when there is no journey for this
 // account, to the account when it is complete.
@@ -51,9 +58,7 @@ export async function journeyToReview<Journey extends { accountId: number }>(
   }
   // Complete already: the session may not say so when submits raced (the last one stored wins).
   if (flow.completedIn(journey) || (await findOrderIdByKey(deps.db, req.user!.partnerId, flow.orderKey(flow.keyOf(journey))))) {
-    req.session.flash = { kind: 'info', text: flow.texts.complete };
-    res.redirect(303, paths.partner.account(accountId));
-    return undefined;
+    return backToAccount(req, res, accountId, flow.texts.complete);
   }
   return journey;
 }
@@ -76,11 +81,7 @@ export async function journeyToComplete<Journey extends { accountId: number }>(
     return undefined;
   }
   const placedBefore = await findOrderIdByKey(deps.db, partnerId, flow.orderKey(key));
-  if (placedBefore) {
-    req.session.flash = { kind: 'info', text: flow.texts.completedBefore(placedBefore) };
-    res.redirect(303, paths.partner.account(accountId));
-    return undefined;
-  }
+  if (placedBefore) return backToAccount(req, res, accountId, flow.texts.completedBefore(placedBefore));
   const journey = flow.journeyOf(req);
   if (!journey || journey.accountId !== accountId || flow.keyOf(journey) !== key || flow.completedIn(journey)) {
     req.session.flash = { kind: 'info', text: flow.texts.changed };

@@ -146,6 +146,10 @@ describe('Orders: every purchase is an order, the Orders tab and the Receipt', (
       const expected = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'EUR' }).format(Number(total!.cents) / 100);
       expect(Number(total!.cents)).to.be.greaterThan(0);
       expect(/<strong id="month-total">([^<]+)<\/strong>/.exec(odd.text)![1]).to.equal(expected);
+      // A search that finds no order still shows the month's total (read on its own then, not with the page).
+      const none = await listAgent.get(`${paths.partner.orders}?q=nobody+by+this+name`).expect(200);
+      expect(orderNumbers(none.text)).to.have.length(0);
+      expect(/<strong id="month-total">([^<]+)<\/strong>/.exec(none.text)![1]).to.equal(expected);
     });
 
     it('answers a date that is not one with 422, the message beside the field and the search kept', async () => {
